@@ -1,0 +1,1 @@
+"""wincompat: will this Windows container image run on this host?"""

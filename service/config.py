@@ -1,0 +1,78 @@
+"""Settings from WINCOMPAT_* environment variables, read once into one frozen object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_ALLOWED = (
+    "mcr.microsoft.com",
+    "docker.io",
+    "ghcr.io",
+    "quay.io",
+    "gcr.io",
+    "*.azurecr.io",
+    "*.pkg.dev",
+    "public.ecr.aws",
+)
+
+
+class ConfigError(ValueError):
+    """A WINCOMPAT_* variable holds a value the service cannot use."""
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED
+    insecure_registries: tuple[str, ...] = ()
+    redis_url: str | None = None
+    registry_timeout: float = 10.0
+    tag_ttl: int = 300
+    negative_ttl: int = 60
+    stale_ttl: int = 86_400
+    cache_size: int = 10_000
+    docker_config: str | None = None
+    max_manifest_bytes: int = 4 * 1024 * 1024
+    registry_retries: int = 2
+    retry_after_max: float = 5.0
+    # Extra, non-environment knobs tests may set.
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        allowed = env.get("WINCOMPAT_ALLOWED_REGISTRIES")
+        return cls(
+            allowed_registries=DEFAULT_ALLOWED if allowed is None else _split(allowed),
+            insecure_registries=_split(env.get("WINCOMPAT_INSECURE_REGISTRIES", "")),
+            redis_url=env.get("WINCOMPAT_REDIS_URL", "").strip() or None,
+            registry_timeout=_number(env, "WINCOMPAT_REGISTRY_TIMEOUT", 10.0, minimum=0.1),
+            tag_ttl=int(_number(env, "WINCOMPAT_TAG_TTL", 300)),
+            negative_ttl=int(_number(env, "WINCOMPAT_NEGATIVE_TTL", 60)),
+            stale_ttl=int(_number(env, "WINCOMPAT_STALE_TTL", 86_400)),
+            cache_size=int(_number(env, "WINCOMPAT_CACHE_SIZE", 10_000, minimum=1)),
+            docker_config=env.get("WINCOMPAT_DOCKER_CONFIG", "").strip() or None,
+            max_manifest_bytes=int(
+                _number(env, "WINCOMPAT_MAX_MANIFEST_BYTES", 4 * 1024 * 1024, minimum=1024)
+            ),
+            registry_retries=int(_number(env, "WINCOMPAT_REGISTRY_RETRIES", 2)),
+            retry_after_max=_number(env, "WINCOMPAT_RETRY_AFTER_MAX", 5.0),
+        )
