@@ -1,0 +1,141 @@
+"""One whole answer for one host and one image version: both verdicts, warnings, remedies,
+the recommended mode and a sentence a chatbot can say as is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from service import advisories, catalog
+from service.catalog import KINDS, SERVER
+from service.remedies import DEFAULT_BASE, Remedy, base_tag_for, remedies
+from service.rules import Host, Isolation, Judgement, Verdict, judge
+from service.versions import InvalidVersion, ParsedVersion, WindowsVersion, parse_version
+
+
+@dataclass(frozen=True)
+class Assessment:
+    host: Host
+    image: WindowsVersion
+    process: Judgement
+    hyperv: Judgement
+    warnings: tuple[str, ...]
+    remedies: tuple[Remedy, ...]
+
+    @property
+    def compatible(self) -> bool:
+        return Verdict.SUPPORTED in (self.process.verdict, self.hyperv.verdict)
+
+    @property
+    def recommended_isolation(self) -> str | None:
+        for mode, judgement in ((Isolation.PROCESS, self.process), (Isolation.HYPERV, self.hyperv)):
+            if judgement.verdict is Verdict.SUPPORTED:
+                return mode.value
+        return None
+
+    @property
+    def summary(self) -> str:
+        return summarize(self)
+
+
+def make_host(parsed: ParsedVersion, host_type: str | None = None) -> Host:
+    """The host's kind: the catalog for single-kind builds, else host_type, else the product
+    the text named, else server (rules.md §1-2)."""
+    if host_type is not None and host_type not in KINDS:
+        raise ValueError(f"host_type must be one of {', '.join(KINDS)}")
+    kinds = catalog.kinds_of(parsed.version.build)
+    kind = kinds[0] if len(kinds) == 1 else (host_type or parsed.kind_hint or SERVER)
+    return Host(parsed.version, kind)
+
+
+def parse_image_version(text: str) -> ParsedVersion:
+    """An image's OS version: the host shapes apply, names resolve to server releases."""
+    parsed = parse_version(text, kind=SERVER)
+    if parsed.kind_hint == catalog.CLIENT and parsed.shape == "release-name":
+        raise InvalidVersion(text, "Only Windows Server builds exist as images.")
+    return parsed
+
+
+def assess(
+    host: Host,
+    image: WindowsVersion,
+    *,
+    requested_kind: str | None = None,
+    today: date | None = None,
+    repository: str = DEFAULT_BASE,
+    extra_warnings: tuple[str, ...] = (),
+) -> Assessment:
+    process = judge(host, image, Isolation.PROCESS)
+    hyperv = judge(host, image, Isolation.HYPERV)
+    found = advisories.collect(host, image, process, hyperv, requested_kind, today or date.today())
+    warnings = tuple(dict.fromkeys([*extra_warnings, *found]))
+    return Assessment(
+        host,
+        image,
+        process,
+        hyperv,
+        warnings,
+        tuple(remedies(host, image, process, hyperv, repository)),
+    )
+
+
+def assess_text(
+    host_text: str, image_text: str, host_type: str | None = None, today: date | None = None
+) -> Assessment:
+    """Parse both versions and assess: the whole question as people ask it."""
+    parsed_host = parse_version(host_text, kind=host_type)
+    parsed_image = parse_image_version(image_text)
+    host = make_host(parsed_host, host_type)
+    notes = (*parsed_host.warnings, *(f"Image: {w}" for w in parsed_image.warnings))
+    dual = len(catalog.kinds_of(host.build)) > 1
+    if dual and host_type and parsed_host.kind_hint and host_type != parsed_host.kind_hint:
+        notes = (
+            *notes,
+            f"The host text names a {parsed_host.kind_hint} release, but "
+            f"host_type says {host_type}; host_type was used where the build allows both.",
+        )
+    return assess(
+        host, parsed_image.version, requested_kind=host_type, today=today, extra_warnings=notes
+    )
+
+
+# Why nothing runs, as a clause, by the rule of the most permissive mode's verdict.
+_WHY_NOT: dict[str, str] = {
+    "major-minor": "the Windows major.minor versions differ",
+    "newer-image": "a newer image never runs on an older host",
+    "hyperv-only": "this host runs only Windows Server 2022 images",
+}
+
+
+def _named(version: WindowsVersion, build_name: str) -> str:
+    return f"{version} ({build_name})"
+
+
+def summarize(a: Assessment) -> str:
+    image = "image " + _named(a.image, catalog.describe(a.image.build))
+    host = "host " + _named(a.host.version, catalog.describe(a.host.build, a.host.kind))
+    process, hyperv = a.process.verdict, a.hyperv.verdict
+    if process is Verdict.SUPPORTED:
+        both = " and with Hyper-V isolation" if hyperv is Verdict.SUPPORTED else ""
+        return f"Yes: {image} runs on {host} with process isolation{both}."
+    target = base_tag_for(a.host)
+    fix = (
+        f"; rebuild on {target.tag} for process isolation"
+        if target and target.verdict is Verdict.SUPPORTED
+        else ""
+    )
+    if hyperv is Verdict.SUPPORTED:
+        why = {
+            Verdict.PREVIEW: "process isolation works there only as a preview",
+            Verdict.UNKNOWN: "process isolation can't be judged until both revisions are known",
+        }.get(
+            process,
+            "process isolation would fail with HCS error 0xc0370101 (the container's operating "
+            "system does not match the host's)",
+        )
+        only = "Yes, with Hyper-V isolation only"
+        return f"{only}: {image} runs on {host} with --isolation=hyperv; {why}{fix}."
+    why = _WHY_NOT.get(a.hyperv.rule, "neither isolation mode supports the pair")
+    elsewhere = catalog.image_release(a.image.build)
+    where = f" or run it on {elsewhere.name} hosts" if elsewhere and a.host.kind == SERVER else ""
+    return f"No: {image} does not run on {host}, because {why}{fix}{where}."

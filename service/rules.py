@@ -1,0 +1,209 @@
+"""The compatibility decision of rules.md §3-4: one verdict and reason per isolation mode.
+
+Every exception to "same build" lives in the tables below, next to the catalog, so the
+decision itself stays a few short functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from service import catalog
+from service.catalog import CLIENT, SERVER
+from service.versions import WindowsVersion
+
+
+class Isolation(StrEnum):
+    PROCESS = "process"
+    HYPERV = "hyperv"
+
+
+class Verdict(StrEnum):
+    SUPPORTED = "supported"
+    UNSUPPORTED = "unsupported"
+    PREVIEW = "preview"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Host:
+    version: WindowsVersion
+    kind: str  # "server" or "client"
+
+    @property
+    def build(self) -> int:
+        return self.version.build
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    reason: str
+    rule: str  # a stable id for machines: "same-build", "stable-abi", ...
+
+
+@dataclass(frozen=True)
+class Baseline:
+    host_revision: int  # hosts at or past this revision are on the new side
+    image_revision: int  # images at or past this revision are on the new side
+    name: str
+
+
+WINDOWS_11_FIRST_BUILD = 22000
+
+# Server hosts that run other builds' images with process isolation (stable ABI from WS2022).
+STABLE_ABI_IMAGES: dict[int, frozenset[int]] = {
+    25398: frozenset({20348}),
+    26100: frozenset({20348}),
+}
+
+# Hosts whose Hyper-V isolation runs only these image builds.
+HYPERV_ONLY_IMAGES: dict[int, frozenset[int]] = {25398: frozenset({20348})}
+
+# Windows 11 hosts with process isolation: image build -> verdict (others are unsupported).
+WINDOWS_11_PROCESS: dict[int, Verdict] = {20348: Verdict.PREVIEW, 26100: Verdict.SUPPORTED}
+
+# Windows 10 hosts that run their own build's image with process isolation.
+WINDOWS_10_PROCESS_BUILDS = frozenset({19041, 19042})
+
+# Builds whose process isolation needs host and image at the very same revision.
+EXACT_REVISION_BUILDS = frozenset({14393})
+
+# Builds split by a security baseline: both sides must agree (process isolation only).
+BASELINES: dict[int, Baseline] = {
+    17763: Baseline(1039, 1040, "February 2020 security baseline"),
+}
+
+# Builds whose image revision newer than the host's has failed in the field (warning only).
+NEWER_REVISION_FIELD_FAILURES = frozenset({17763, 26100})
+
+
+def _names(host: Host, image: WindowsVersion) -> dict[str, object]:
+    return {
+        "ib": image.build,
+        "hb": host.build,
+        "irel": catalog.describe(image.build, SERVER),
+        "hrel": catalog.describe(host.build, host.kind),
+        "iv": image,
+        "hv": host.version,
+    }
+
+
+REASONS: dict[str, str] = {
+    "major-minor": "Windows containers need the same major.minor version: image {iv} ({irel}), "
+    "host {hv} ({hrel}).",
+    "newer-image": "A newer image never runs on an older host: image {ib} ({irel}) is newer "
+    "than host {hb} ({hrel}).",
+    "hyperv-older": "Hyper-V isolation gives the container its own kernel, so an image of the "
+    "same or an older build runs: image {ib} ({irel}) on host {hb} ({hrel}).",
+    "hyperv-only": "A {hrel} host runs only {allowed} images, even with Hyper-V isolation: "
+    "image {ib} ({irel}), host {hb}.",
+    "same-build": "Process isolation shares the host's kernel and the builds match: "
+    "image {ib} ({irel}), host {hb} ({hrel}).",
+    "stable-abi": "Windows Server 2022 images run with process isolation on newer server hosts "
+    "thanks to the stable ABI: image {ib} ({irel}), host {hb} ({hrel}).",
+    "different-build": "Process isolation needs the same build: image {ib} ({irel}), "
+    "host {hb} ({hrel}).",
+    "exact-revision": "{irel} needs the exact same revision for process isolation: "
+    "image {iv}, host {hv}.",
+    "revision-missing": "{irel} needs the exact same revision for process isolation, and the "
+    "{missing} revision is unknown: give the full version (10.0.{ib}.N, from `ver`).",
+    "baseline": "With process isolation, host and image must sit on the same side of the "
+    "{baseline}: image {iv} is {iside} (needs .{irev}+ to be after), host {hv} is {hside} "
+    "(needs .{hrev}+).",
+    "win11-preview": "Windows 11 runs Windows Server 2022 images with process isolation only as "
+    "a preview, not supported for production: image {ib} ({irel}), host {hb} ({hrel}).",
+    "win11-supported": "Windows 11 24H2 and later run Windows Server 2025 images with process "
+    "isolation: image {ib} ({irel}), host {hb} ({hrel}).",
+    "win11-other": "Windows 11 runs only Windows Server 2022 (preview) and Windows Server 2025 "
+    "images with process isolation: image {ib} ({irel}), host {hb} ({hrel}).",
+    "win10-same-build": "Windows 10 2004 and 20H2 run their own build's image with process "
+    "isolation: image {ib} ({irel}), host {hb} ({hrel}).",
+    "win10-other": "Windows 10 supports process isolation only on 2004 and 20H2 hosts with "
+    "an image of the same build: image {ib} ({irel}), host {hb} ({hrel}).",
+}
+
+
+def _judgement(
+    verdict: Verdict, rule: str, host: Host, image: WindowsVersion, **extra
+) -> Judgement:
+    return Judgement(verdict, REASONS[rule].format(**_names(host, image), **extra), rule)
+
+
+def judge(host: Host, image: WindowsVersion, isolation: Isolation | str) -> Judgement:
+    """Can an image of this version start on this host under this isolation mode?"""
+    decide = _process if Isolation(isolation) is Isolation.PROCESS else _hyperv
+    return _never(host, image) or decide(host, image)
+
+
+def _never(host: Host, image: WindowsVersion) -> Judgement | None:
+    """The rules that hold in both modes (rules.md §3.1-2)."""
+    if (image.major, image.minor) != (host.version.major, host.version.minor):
+        return _judgement(Verdict.UNSUPPORTED, "major-minor", host, image)
+    if image.build > host.build:
+        return _judgement(Verdict.UNSUPPORTED, "newer-image", host, image)
+    return None
+
+
+def _hyperv(host: Host, image: WindowsVersion) -> Judgement:
+    allowed = HYPERV_ONLY_IMAGES.get(host.build)
+    if allowed is not None and image.build not in allowed:
+        names = " or ".join(catalog.describe(b) for b in sorted(allowed))
+        return _judgement(Verdict.UNSUPPORTED, "hyperv-only", host, image, allowed=names)
+    return _judgement(Verdict.SUPPORTED, "hyperv-older", host, image)
+
+
+def _process(host: Host, image: WindowsVersion) -> Judgement:
+    if host.kind == CLIENT:
+        return _process_client(host, image)
+    if image.build == host.build:
+        return _revisions(host, image)
+    if image.build in STABLE_ABI_IMAGES.get(host.build, ()):
+        return _judgement(Verdict.SUPPORTED, "stable-abi", host, image)
+    return _judgement(Verdict.UNSUPPORTED, "different-build", host, image)
+
+
+def _process_client(host: Host, image: WindowsVersion) -> Judgement:
+    if host.build >= WINDOWS_11_FIRST_BUILD:
+        verdict = WINDOWS_11_PROCESS.get(image.build, Verdict.UNSUPPORTED)
+        rule = {Verdict.PREVIEW: "win11-preview", Verdict.SUPPORTED: "win11-supported"}
+        return _judgement(verdict, rule.get(verdict, "win11-other"), host, image)
+    if image.build == host.build and host.build in WINDOWS_10_PROCESS_BUILDS:
+        return _judgement(Verdict.SUPPORTED, "win10-same-build", host, image)
+    return _judgement(Verdict.UNSUPPORTED, "win10-other", host, image)
+
+
+def _revisions(host: Host, image: WindowsVersion) -> Judgement:
+    """Same build on a server host: the revision rules of rules.md §4."""
+    hr, ir = host.version.revision, image.revision
+    if host.build in EXACT_REVISION_BUILDS:
+        missing = [who for who, rev in (("host", hr), ("image", ir)) if rev is None]
+        if missing:
+            which = " and ".join(missing)
+            return _judgement(Verdict.UNKNOWN, "revision-missing", host, image, missing=which)
+        if hr != ir:
+            return _judgement(Verdict.UNSUPPORTED, "exact-revision", host, image)
+    baseline = BASELINES.get(host.build)
+    if baseline and baseline_side(host.version, baseline, host=True) != baseline_side(
+        image, baseline, host=False
+    ):
+        return _judgement(
+            Verdict.UNSUPPORTED,
+            "baseline",
+            host,
+            image,
+            baseline=baseline.name,
+            iside=baseline_side(image, baseline, host=False),
+            hside=baseline_side(host.version, baseline, host=True),
+            irev=baseline.image_revision,
+            hrev=baseline.host_revision,
+        )
+    return _judgement(Verdict.SUPPORTED, "same-build", host, image)
+
+
+def baseline_side(version: WindowsVersion, baseline: Baseline, *, host: bool) -> str:
+    """ "before" or "after" the baseline; a missing revision counts as after (rules.md §4)."""
+    boundary = baseline.host_revision if host else baseline.image_revision
+    if version.revision is not None and version.revision < boundary:
+        return "before"
+    return "after"
