@@ -16,11 +16,12 @@ from service.versions import InvalidVersion, ParsedVersion, WindowsVersion, pars
 @dataclass(frozen=True)
 class Assessment:
     host: Host
-    image: WindowsVersion
+    image: WindowsVersion | None  # None when the image carries no usable os.version
     process: Judgement
     hyperv: Judgement
     warnings: tuple[str, ...]
     remedies: tuple[Remedy, ...]
+    fixed_summary: str | None = None  # for answers the rules cannot phrase (a Linux image)
 
     @property
     def compatible(self) -> bool:
@@ -35,7 +36,7 @@ class Assessment:
 
     @property
     def summary(self) -> str:
-        return summarize(self)
+        return self.fixed_summary or summarize(self)
 
 
 def make_host(parsed: ParsedVersion, host_type: str | None = None) -> Host:
@@ -79,21 +80,28 @@ def assess(
     )
 
 
+def host_from_text(text: str, host_type: str | None = None) -> tuple[Host, tuple[str, ...]]:
+    """Parse a host string into a Host, with the warnings the parsing itself raised."""
+    parsed = parse_version(text, kind=host_type)
+    host = make_host(parsed, host_type)
+    notes = parsed.warnings
+    dual = len(catalog.kinds_of(host.build)) > 1
+    if dual and host_type and parsed.kind_hint and host_type != parsed.kind_hint:
+        notes = (
+            *notes,
+            f"The host text names a {parsed.kind_hint} release, but host_type says "
+            f"{host_type}; host_type was used.",
+        )
+    return host, notes
+
+
 def assess_text(
     host_text: str, image_text: str, host_type: str | None = None, today: date | None = None
 ) -> Assessment:
     """Parse both versions and assess: the whole question as people ask it."""
-    parsed_host = parse_version(host_text, kind=host_type)
+    host, notes = host_from_text(host_text, host_type)
     parsed_image = parse_image_version(image_text)
-    host = make_host(parsed_host, host_type)
-    notes = (*parsed_host.warnings, *(f"Image: {w}" for w in parsed_image.warnings))
-    dual = len(catalog.kinds_of(host.build)) > 1
-    if dual and host_type and parsed_host.kind_hint and host_type != parsed_host.kind_hint:
-        notes = (
-            *notes,
-            f"The host text names a {parsed_host.kind_hint} release, but "
-            f"host_type says {host_type}; host_type was used where the build allows both.",
-        )
+    notes = (*notes, *(f"Image: {w}" for w in parsed_image.warnings))
     return assess(
         host, parsed_image.version, requested_kind=host_type, today=today, extra_warnings=notes
     )

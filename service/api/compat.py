@@ -1,0 +1,122 @@
+"""GET/POST /compat: parse, resolve, judge, render. The view only translates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import catalog, render
+from service.api.examples import COMPAT_EXAMPLE, problem_docs
+from service.api.schemas import CompatQuerySchema, CompatResponseSchema
+from service.assessment import assess, host_from_text, parse_image_version
+from service.problems import invalid
+from service.reference import ImageReference, InvalidReference, parse_reference
+from service.selection import select_platform
+from service.versions import InvalidVersion
+
+blp = Blueprint("compat", __name__, description="Will this image run on this host?")
+
+VERSION_MAX_AGE = 3600  # an image_version answer depends only on the question and the catalog
+
+
+@dataclass(frozen=True)
+class Rendered:
+    payload: dict
+    max_age: int
+
+
+@blp.route("/compat")
+class Compat(MethodView):
+    @blp.arguments(CompatQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
+    @blp.doc(**problem_docs(text=True))
+    def get(self, **args):
+        """Judge an image against a host, per isolation mode
+
+        `Accept: text/plain` returns just the summary sentence."""
+        return respond(args)
+
+    @blp.arguments(CompatQuerySchema, location="json", as_kwargs=True)
+    @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
+    @blp.doc(**problem_docs())
+    def post(self, **args):
+        """Judge an image against a host, with the question as a JSON body"""
+        return respond(args)
+
+
+def respond(args: dict) -> Response:
+    try:
+        host, notes = host_from_text(args["host"], args.get("host_type"))
+    except (InvalidVersion, ValueError) as exc:
+        return invalid("host", str(exc))
+    if args.get("image_version"):
+        rendered = _version_answer(args, host, notes)
+    else:
+        rendered = _image_answer(args, host, notes)
+    return rendered if isinstance(rendered, Response) else _send(rendered)
+
+
+def _version_answer(args: dict, host, notes) -> Rendered | Response:
+    try:
+        parsed = parse_image_version(args["image_version"])
+    except InvalidVersion as exc:
+        return invalid("image_version", str(exc))
+    notes = (*notes, *(f"Image: {w}" for w in parsed.warnings))
+    a = assess(host, parsed.version, requested_kind=args.get("host_type"), extra_warnings=notes)
+    return Rendered(render.answer(a, render.version_image(parsed.version)), VERSION_MAX_AGE)
+
+
+def _repository(ref: ImageReference) -> str:
+    """Rebuild advice names the image's own base repository when it is one of Microsoft's."""
+    name = f"{ref.registry}/{ref.repository}"
+    return name if name in catalog.BASE_IMAGE_REPOSITORIES else catalog.BASE_IMAGE_REPOSITORIES[0]
+
+
+def _image_answer(args: dict, host, notes) -> Rendered | Response:
+    try:
+        ref = parse_reference(args["image"])
+    except InvalidReference as exc:
+        return invalid("image", str(exc))
+    resolution = current_app.extensions["wincompat"].resolver.resolve(ref)
+    selection = select_platform(
+        host,
+        resolution.image.platforms,
+        arch=args.get("arch", "amd64"),
+        name=str(ref),
+        requested_kind=args.get("host_type"),
+        repository=_repository(ref),
+        extra_warnings=(*notes, *resolution.warnings),
+    )
+    cache = {"status": resolution.cache_status, "age_seconds": resolution.age_seconds}
+    image = render.resolved_image(resolution.image, selection)
+    return Rendered(render.answer(selection.assessment, image, cache), resolution.max_age)
+
+
+def _etag(payload: dict, mimetype: str) -> str:
+    """Weak: the same answer whatever cache age it carries; one per representation."""
+    stable = {k: v for k, v in payload.items() if k != "cache"}
+    text = json.dumps([mimetype, stable], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _send(rendered: Rendered) -> Response:
+    best = request.accept_mimetypes.best_match(["application/json", "text/plain"])
+    mimetype = best or "application/json"
+    etag = _etag(rendered.payload, mimetype)
+    headers = {
+        "ETag": f'W/"{etag}"',
+        "Cache-Control": f"max-age={rendered.max_age}",
+        "Vary": "Accept",
+    }
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+    if mimetype == "text/plain":
+        body = rendered.payload["summary"] + "\n"
+    else:
+        body = json.dumps(rendered.payload)
+    return Response(body, status=200, headers=headers, mimetype=mimetype)

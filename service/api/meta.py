@@ -1,0 +1,77 @@
+"""The catalog and the operational endpoints: /versions, /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+
+from service import catalog, metrics
+from service.api.schemas import StatusSchema, VersionsSchema
+
+blp = Blueprint("meta", __name__, description="Release catalog and operations")
+
+_FIELDS = (
+    "build",
+    "kind",
+    "name",
+    "version_id",
+    "channel",
+    "tags",
+    "has_images",
+    "mainstream_end",
+    "support_end",
+    "note",
+)
+
+
+def _catalog_body() -> bytes:
+    releases = []
+    for release in catalog.RELEASES:
+        row = {k: v for k, v in asdict(release).items() if k in _FIELDS}
+        row["tags"] = list(release.tags)
+        for key in ("mainstream_end", "support_end"):
+            row[key] = row[key].isoformat() if row[key] else None
+        releases.append(row)
+    return json.dumps({"releases": releases}).encode()
+
+
+CATALOG_BODY = _catalog_body()  # the catalog is data: render it once
+
+
+@blp.route("/versions")
+@blp.response(200, VersionsSchema)
+def versions():
+    """The release catalog: builds, names, kinds, channels, image tags, support dates"""
+    return Response(
+        CATALOG_BODY, mimetype="application/json", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+@blp.route("/healthz")
+@blp.response(200, StatusSchema)
+def healthz():
+    """Liveness: answers while the process serves; never calls a registry"""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz")
+@blp.response(200, StatusSchema)
+@blp.alt_response(503, schema=StatusSchema, description="The cache backend does not answer")
+def readyz():
+    """Readiness: configuration loaded and the cache backend (Redis, if configured) answers"""
+    services = current_app.extensions["wincompat"]
+    redis_ok = services.resolver.ready()
+    checks = {"config": "ok", "cache": "ok" if redis_ok else "redis unreachable"}
+    body = {"status": "ok" if redis_ok else "unavailable", "checks": checks}
+    return body, 200 if redis_ok else 503
+
+
+@blp.route("/metrics")
+@blp.response(200, content_type="text/plain", description="Prometheus text format")
+def metrics_view():
+    """Prometheus metrics, aggregated across gunicorn workers"""
+    body, content_type = metrics.render()
+    return Response(body, content_type=content_type)

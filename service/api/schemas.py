@@ -1,0 +1,159 @@
+"""Request and response schemas: they validate input and document the contract."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+MAX_HOST = 4096
+MAX_IMAGE = 1024
+MAX_VERSION = 256
+VERDICTS = ("supported", "unsupported", "preview", "unknown")
+
+
+class CompatQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    image = ma.fields.String(
+        validate=validate.Length(min=1, max=MAX_IMAGE),
+        metadata={
+            "description": "An image reference; the registry is asked for its os.version.",
+            "example": "mcr.microsoft.com/windows/servercore:ltsc2022",
+        },
+    )
+    image_version = ma.fields.String(
+        validate=validate.Length(min=1, max=MAX_VERSION),
+        metadata={
+            "description": "Instead of `image`: the image's OS version; no registry is asked.",
+            "example": "10.0.17763.5122",
+        },
+    )
+    host = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_HOST),
+        metadata={
+            "description": "The host's version in any shape: `10.0.20348.2113`, `ver` output, "
+            "`docker info` OperatingSystem, BuildLabEx, kernel version, `ltsc2022`, ...",
+            "example": "10.0.20348.2700",
+        },
+    )
+    host_type = ma.fields.String(
+        validate=validate.OneOf(("server", "client")),
+        metadata={"description": "`server` (default) or `client` (Windows 10/11)."},
+    )
+    arch = ma.fields.String(
+        load_default="amd64",
+        validate=validate.OneOf(("amd64", "arm64")),
+        metadata={"description": "The host's architecture."},
+    )
+
+    @ma.validates_schema
+    def one_image(self, data, **kwargs):
+        given = [name for name in ("image", "image_version") if data.get(name)]
+        if len(given) != 1:
+            message = "Give exactly one of `image` and `image_version`."
+            raise ma.ValidationError({"image": [message], "image_version": [message]})
+
+
+class JudgementSchema(ma.Schema):
+    verdict = ma.fields.String(required=True, validate=validate.OneOf(VERDICTS))
+    reason = ma.fields.String(required=True)
+    rule = ma.fields.String(metadata={"description": "Stable id of the rule that decided."})
+
+
+class IsolationSchema(ma.Schema):
+    process = ma.fields.Nested(JudgementSchema, required=True)
+    hyperv = ma.fields.Nested(JudgementSchema, required=True)
+
+
+class PlatformSchema(ma.Schema):
+    os = ma.fields.String(required=True)
+    architecture = ma.fields.String(required=True)
+    variant = ma.fields.String(allow_none=True)
+    os_version = ma.fields.String(allow_none=True)
+    digest = ma.fields.String(allow_none=True)
+    release = ma.fields.String(allow_none=True)
+    selected = ma.fields.Boolean()
+    isolation = ma.fields.Nested(IsolationSchema, required=True)
+
+
+class ImageSchema(ma.Schema):
+    reference = ma.fields.String(allow_none=True)
+    digest = ma.fields.String(allow_none=True)
+    os_version = ma.fields.String(allow_none=True)
+    build = ma.fields.Integer(allow_none=True)
+    revision = ma.fields.Integer(allow_none=True)
+    release = ma.fields.String(allow_none=True)
+    platforms = ma.fields.List(ma.fields.Nested(PlatformSchema))
+
+
+class HostSchema(ma.Schema):
+    os_version = ma.fields.String(required=True)
+    build = ma.fields.Integer(required=True)
+    revision = ma.fields.Integer(allow_none=True)
+    release = ma.fields.String(allow_none=True)
+    type = ma.fields.String(required=True, validate=validate.OneOf(("server", "client")))
+
+
+class RemedySchema(ma.Schema):
+    action = ma.fields.String(
+        required=True,
+        metadata={"description": "rebuild, hyperv, schedule, update-host or give-revision"},
+    )
+    detail = ma.fields.String(required=True)
+    fields = ma.fields.Dict(metadata={"description": "Machine-readable specifics."})
+
+
+class CacheSchema(ma.Schema):
+    status = ma.fields.String(required=True, validate=validate.OneOf(("hit", "miss", "stale")))
+    age_seconds = ma.fields.Integer(required=True)
+
+
+class CompatResponseSchema(ma.Schema):
+    image = ma.fields.Nested(ImageSchema, required=True)
+    host = ma.fields.Nested(HostSchema, required=True)
+    isolation = ma.fields.Nested(IsolationSchema, required=True)
+    compatible = ma.fields.Boolean(required=True)
+    recommended_isolation = ma.fields.String(
+        allow_none=True, validate=validate.OneOf(("process", "hyperv"))
+    )
+    warnings = ma.fields.List(ma.fields.String(), required=True)
+    remedies = ma.fields.List(ma.fields.Nested(RemedySchema), required=True)
+    summary = ma.fields.String(required=True)
+    cache = ma.fields.Nested(CacheSchema, allow_none=True)
+
+
+class ProblemSchema(ma.Schema):
+    type = ma.fields.String(required=True, metadata={"example": "/problems/invalid-request"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "For invalid input: each bad field and what is wrong."},
+    )
+    retry_after = ma.fields.Integer(metadata={"description": "Seconds, for rate limits."})
+
+
+class ReleaseSchema(ma.Schema):
+    build = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    version_id = ma.fields.String(allow_none=True)
+    channel = ma.fields.String(allow_none=True)
+    tags = ma.fields.List(ma.fields.String())
+    has_images = ma.fields.Boolean()
+    mainstream_end = ma.fields.Date(allow_none=True)
+    support_end = ma.fields.Date(allow_none=True)
+    note = ma.fields.String()
+
+
+class VersionsSchema(ma.Schema):
+    releases = ma.fields.List(ma.fields.Nested(ReleaseSchema), required=True)
+
+
+class StatusSchema(ma.Schema):
+    status = ma.fields.String(required=True)
+    checks = ma.fields.Dict()
