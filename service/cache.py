@@ -1,0 +1,311 @@
+"""One small cache interface and its backends: in-process (TTL + LRU), Redis, and the two layered.
+
+Values are JSON-ready (str, dict, list, numbers) so every backend holds the same thing. Each
+entry carries its own times, measured from when the value was first fetched from the registry,
+so a copy promoted from Redis into a process expires when the original does and replicas agree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import redis
+from cachetools import TLRUCache
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from service.metrics import CACHE_EVENTS, REDIS_ERRORS
+
+log = logging.getLogger("wincompat.cache")
+
+KEY_PREFIX = "wincompat:v1:"
+REDIS_TIMEOUT = 0.3  # seconds; a dead Redis must not stall requests
+REDIS_COOLDOWN = 5.0  # seconds to skip Redis after a failure (circuit breaker)
+REDIS_MAX_KEEP = 7 * 86_400  # Redis has no LRU bound of ours: even immutable values expire
+
+Clock = Callable[[], float]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cached value: fresh until `fresh_until`, kept (for stale-if-error) until `keep_until`."""
+
+    value: Any
+    stored_at: float
+    fresh_until: float = math.inf
+    keep_until: float = math.inf
+
+    @classmethod
+    def create(
+        cls, value: Any, now: float, *, ttl: float | None, keep: float | None = None
+    ) -> Entry:
+        """`ttl` None means immutable; `keep` (>= ttl) holds the value past its freshness."""
+        if ttl is None:
+            return cls(value, now)
+        return cls(value, now, now + ttl, now + max(ttl, keep or 0))
+
+    def fresh(self, now: float) -> bool:
+        return now < self.fresh_until
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.stored_at)
+
+
+class Cache(ABC):
+    """get/put/delete by string key. The key's prefix up to ':' is its metrics `kind`."""
+
+    layer = "memory"
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    @abstractmethod
+    def get(self, key: str) -> Entry | None:
+        """The entry, fresh or only kept (the caller checks `fresh`), or None."""
+
+    @abstractmethod
+    def put(self, key: str, entry: Entry) -> None: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    def set(self, key: str, value: Any, *, ttl: float | None, keep: float | None = None) -> Entry:
+        entry = Entry.create(value, self.clock(), ttl=ttl, keep=keep)
+        self.put(key, entry)
+        return entry
+
+    def _record(self, key: str, entry: Entry | None, now: float) -> None:
+        result = "miss" if entry is None else "hit" if entry.fresh(now) else "stale"
+        CACHE_EVENTS.labels(layer=self.layer, kind=key.partition(":")[0], result=result).inc()
+
+
+class MemoryCache(Cache):
+    """In-process, thread-safe; bounded LRU whose entries also leave at `keep_until`."""
+
+    layer = "memory"
+
+    def __init__(self, maxsize: int, *, clock: Clock = time.time) -> None:
+        super().__init__(clock)
+        self._lock = threading.Lock()
+        self._data: TLRUCache[str, Entry] = TLRUCache(
+            maxsize, ttu=lambda _key, entry, _now: entry.keep_until, timer=clock
+        )
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._data.get(key)
+        self._record(key, entry, self.clock())
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            self._data[key] = entry
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._data.expire()
+            return len(self._data)
+
+
+def connect_redis(url: str, *, timeout: float = REDIS_TIMEOUT) -> redis.Redis:
+    """A client that fails fast: short socket timeouts and no retries (the breaker decides)."""
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
+
+
+class RedisLink:
+    """A Redis client behind a circuit breaker. A failure is counted, logged once until Redis
+    answers again, and Redis is skipped for `cooldown` seconds so requests don't each pay the
+    timeout; then one caller probes while the others keep skipping."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        clock: Clock = time.time,
+        cooldown: float = REDIS_COOLDOWN,
+        prefix: str = KEY_PREFIX,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self._clock = clock
+        self._cooldown = cooldown
+        self._lock = threading.Lock()
+        self._down = False
+        self._retry_at = 0.0
+
+    def key(self, name: str) -> str:
+        return self.prefix + name
+
+    @property
+    def down(self) -> bool:
+        return self._down
+
+    def call(self, operation: str, fn: Callable[[redis.Redis], T], default: T) -> T:
+        """fn(client), or `default` when Redis failed now or recently."""
+        if self._down and not self._claim_probe():
+            return default
+        return self.call_now(operation, fn, default)
+
+    def ping(self) -> bool:
+        """A real PING, breaker or not: readiness must see a recovered Redis at once."""
+        return self.call_now("ping", lambda r: bool(r.ping()), False)
+
+    def call_now(self, operation: str, fn: Callable[[redis.Redis], T], default: T) -> T:
+        """fn(client) even while the breaker is open; `default` if it fails."""
+        try:
+            result = fn(self.client)
+        except (redis.RedisError, OSError) as exc:
+            self._failed(operation, exc)
+            return default
+        self._answered()
+        return result
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _claim_probe(self) -> bool:
+        with self._lock:
+            if self._clock() < self._retry_at:
+                return False
+            self._retry_at = self._clock() + self._cooldown
+            return True
+
+    def _failed(self, operation: str, exc: Exception) -> None:
+        REDIS_ERRORS.labels(operation=operation).inc()
+        with self._lock:
+            was_down, self._down = self._down, True
+            self._retry_at = self._clock() + self._cooldown
+        if not was_down:
+            log.warning(
+                "Redis at %s failed on %s (%s: %s); using the in-process cache until it answers",
+                self.describe(),
+                operation,
+                type(exc).__name__,
+                exc,
+            )
+
+    def _answered(self) -> None:
+        if not self._down:
+            return
+        with self._lock:
+            was_down, self._down = self._down, False
+        if was_down:
+            log.warning("Redis at %s answers again; shared cache resumed", self.describe())
+
+    def describe(self) -> str:
+        """Where Redis is, without the password a URL may carry."""
+        kwargs = self.client.connection_pool.connection_kwargs
+        if "path" in kwargs:
+            return str(kwargs["path"])
+        return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
+
+
+_UNANSWERED = object()
+
+
+class RedisCache(Cache):
+    """Entries as JSON under `wincompat:v1:<key>`, shared by every worker and replica."""
+
+    layer = "redis"
+
+    def __init__(
+        self, link: RedisLink, *, clock: Clock = time.time, max_keep: float = REDIS_MAX_KEEP
+    ) -> None:
+        super().__init__(clock)
+        self._link = link
+        self._max_keep = max_keep
+
+    def get(self, key: str) -> Entry | None:
+        raw = self._link.call("get", lambda r: r.get(self._link.key(key)), _UNANSWERED)
+        if raw is _UNANSWERED:
+            return None  # counted in REDIS_ERRORS, not as a miss
+        now = self.clock()
+        entry = _decode_entry(key, raw) if raw is not None else None
+        if entry is not None and entry.keep_until <= now:
+            entry = None  # our clock, not Redis's, decides expiry
+        self._record(key, entry, now)
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        now = self.clock()
+        px = int((min(entry.keep_until, now + self._max_keep) - now) * 1000)
+        if px > 0:
+            payload = _encode_entry(entry)
+            self._link.call("set", lambda r: r.set(self._link.key(key), payload, px=px), None)
+
+    def delete(self, key: str) -> None:
+        self._link.call("delete", lambda r: r.delete(self._link.key(key)), None)
+
+
+class LayeredCache(Cache):
+    """The in-process layer in front of Redis: a fresh local entry never asks Redis; a fresh
+    Redis entry is copied in front with its original times."""
+
+    def __init__(self, front: Cache, back: Cache) -> None:
+        super().__init__(front.clock)
+        self.front = front
+        self.back = back
+
+    def get(self, key: str) -> Entry | None:
+        now = self.clock()
+        near = self.front.get(key)
+        if near is not None and near.fresh(now):
+            return near
+        far = self.back.get(key)
+        if far is not None and far.fresh(now):
+            self.front.put(key, far)
+            return far
+        kept = [e for e in (near, far) if e is not None]
+        return max(kept, key=lambda e: e.stored_at) if kept else None  # for stale-if-error
+
+    def put(self, key: str, entry: Entry) -> None:
+        self.front.put(key, entry)
+        self.back.put(key, entry)
+
+    def delete(self, key: str) -> None:
+        self.front.delete(key)
+        self.back.delete(key)
+
+
+def _time_out(value: float) -> float | None:
+    return None if math.isinf(value) else value
+
+
+def _time_in(value: float | None) -> float:
+    return math.inf if value is None else float(value)
+
+
+def _encode_entry(entry: Entry) -> str:
+    return json.dumps(
+        {
+            "v": entry.value,
+            "t": entry.stored_at,
+            "f": _time_out(entry.fresh_until),
+            "k": _time_out(entry.keep_until),
+        },
+        separators=(",", ":"),
+    )
+
+
+def _decode_entry(key: str, raw: bytes | str) -> Entry | None:
+    try:
+        data = json.loads(raw)
+        return Entry(data["v"], float(data["t"]), _time_in(data["f"]), _time_in(data["k"]))
+    except (ValueError, KeyError, TypeError):
+        log.warning("ignoring a malformed Redis cache entry under %s", key)
+        return None

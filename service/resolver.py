@@ -1,0 +1,293 @@
+"""Image reference -> ResolvedImage through the cache, asking the registry as little as possible.
+
+Keys (the prefix is the metrics `kind`):
+  tag:<reference>                       -> digest the tag points to, fresh for tag_ttl
+  digest:<registry>/<repository>@<dgst> -> the ResolvedImage (immutable; LRU-evicted)
+  negative:<reference>                  -> ImageNotFound detail, fresh for negative_ttl
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from service.cache import (
+    REDIS_COOLDOWN,
+    Cache,
+    Entry,
+    LayeredCache,
+    MemoryCache,
+    RedisCache,
+    RedisLink,
+    connect_redis,
+)
+from service.codec import decode_image, encode_image
+from service.config import Config
+from service.errors import ImageNotFound, RegistryRateLimited, RegistryTimeout, RegistryUnavailable
+from service.platform import ResolvedImage
+from service.singleflight import ClusterFlight, RedisLock, SingleFlight
+
+IMMUTABLE_MAX_AGE = 86_400  # what an HTTP client may reuse an answer about a digest for
+STALE_IF = (RegistryUnavailable, RegistryTimeout, RegistryRateLimited)  # transient failures
+
+
+class Reference(Protocol):
+    """What the resolver reads of an ImageReference; str() is the canonical reference."""
+
+    @property
+    def registry(self) -> str: ...
+    @property
+    def repository(self) -> str: ...
+    @property
+    def tag(self) -> str | None: ...
+    @property
+    def digest(self) -> str | None: ...
+
+
+class RegistryClient(Protocol):
+    """service.registry.RegistryClient, or a test double."""
+
+    def resolve_digest(self, ref: Any) -> str: ...
+    def fetch_image(self, ref: Any, digest: str) -> ResolvedImage: ...
+
+
+@dataclass(frozen=True)
+class Resolution:
+    image: ResolvedImage
+    cache_status: str  # "hit" | "miss" | "stale"
+    age_seconds: int  # age of the tag->digest answer (0 on a miss)
+    max_age: int  # seconds an HTTP client may reuse this answer (0 when stale)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a lookup or a registry round found; `entry` dates the answer."""
+
+    image: ResolvedImage
+    entry: Entry
+    status: str
+
+
+class Resolver:
+    """Thread-safe; one per process. With Redis (config.redis_url, or `redis_client` made by
+    service.cache.connect_redis) the in-process layer sits in front of it."""
+
+    def __init__(
+        self,
+        client: RegistryClient,
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        redis_client: Any = None,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._clock = clock
+        self._flights = SingleFlight()
+        self._link: RedisLink | None = None
+        self._cluster: ClusterFlight | None = None
+        memory = MemoryCache(config.cache_size, clock=clock)
+        self._cache: Cache = memory
+        if redis_client is None and config.redis_url:
+            redis_client = connect_redis(config.redis_url)
+        if redis_client is not None:
+            self._use_redis(memory, redis_client)
+
+    def _use_redis(self, memory: MemoryCache, client: Any) -> None:
+        cooldown = self._knob("redis_cooldown", REDIS_COOLDOWN)
+        self._link = RedisLink(client, clock=self._clock, cooldown=cooldown)
+        self._cache = LayeredCache(memory, RedisCache(self._link, clock=self._clock))
+        # A leader sends a HEAD and maybe a GET; hold the lock about that long, wait as long.
+        hold = self._knob("cluster_wait", 2 * self._config.registry_timeout + 1)
+        self._cluster = ClusterFlight(RedisLock(self._link, ttl=hold), wait=hold)
+
+    def _knob(self, name: str, default: float) -> float:
+        """Config.extra lets tests shorten waits; production uses the defaults."""
+        value = self._config.extra.get(name, default)
+        return float(value) if isinstance(value, int | float) else default
+
+    def ready(self) -> bool:
+        """False while a configured Redis does not answer a PING."""
+        return self._link is None or self._link.ping()
+
+    def close(self) -> None:
+        if self._link is not None:
+            self._link.close()
+
+    def resolve(self, ref: Reference) -> Resolution:
+        """Raises service.errors.* as the client does (or a cached ImageNotFound)."""
+        return self._by_digest(ref) if ref.digest else self._by_tag(ref)
+
+    # -- tag references ---------------------------------------------------------------------
+
+    def _by_tag(self, ref: Reference) -> Resolution:
+        key = f"tag:{ref}"
+        seen = self._cache.get(key)
+        if seen is not None and seen.fresh(self._clock()):
+            hit = self._cached_image(ref, seen)
+            if hit is not None:
+                return self._resolution(ref, hit)  # no registry request at all
+        self._raise_if_missing(ref)
+        try:
+            answer = self._once(key, lambda: self._lookup_tag(ref), lambda: self._fetch_tag(ref))
+        except STALE_IF as exc:
+            stale = self._stale(ref, seen, exc)
+            if stale is None:
+                raise
+            return stale
+        return self._resolution(ref, answer)
+
+    def _lookup_tag(self, ref: Reference) -> _Answer | None:
+        """A fresh answer another process stored meanwhile (or its ImageNotFound)."""
+        entry = self._cache.get(f"tag:{ref}")
+        if entry is not None and entry.fresh(self._clock()):
+            return self._cached_image(ref, entry)
+        self._raise_if_missing(ref)
+        return None
+
+    def _fetch_tag(self, ref: Reference) -> _Answer:
+        with self._remembering_missing(ref):
+            digest = self._client.resolve_digest(ref)  # a HEAD
+            image = self._image(ref, digest)
+        ttl, keep = self._config.tag_ttl, max(self._config.tag_ttl, self._config.stale_ttl)
+        entry = self._cache.set(f"tag:{ref}", digest, ttl=ttl, keep=keep)
+        return _Answer(image, entry, "miss")
+
+    def _cached_image(self, ref: Reference, tag_entry: Entry) -> _Answer | None:
+        image = self._image_from_cache(ref, str(tag_entry.value))
+        return None if image is None else _Answer(image, tag_entry, "hit")
+
+    def _stale(self, ref: Reference, seen: Entry | None, exc: Exception) -> Resolution | None:
+        """The expired answer, while it is younger than stale_ttl and its image is at hand."""
+        now = self._clock()
+        if seen is None or seen.age(now) >= self._config.stale_ttl:
+            return None
+        image = self._image_from_cache(ref, str(seen.value))
+        if image is None:
+            return None
+        age = int(seen.age(now))
+        warning = (
+            f"Served a stale cached answer because {_failure(exc)}; the answer is"
+            f" {_duration(age)} old and the tag may have moved since."
+        )
+        return Resolution(self._as_asked(ref, image), "stale", age, 0, (warning,))
+
+    # -- digest references ------------------------------------------------------------------
+
+    def _by_digest(self, ref: Reference) -> Resolution:
+        digest = str(ref.digest)
+        key = _digest_key(ref, digest)
+
+        def lookup() -> _Answer | None:
+            entry = self._cache.get(key)
+            image = None if entry is None else _decode(entry)
+            if entry is None or image is None:
+                self._raise_if_missing(ref)
+                return None
+            return _Answer(image, entry, "hit")
+
+        def fetch() -> _Answer:
+            with self._remembering_missing(ref):
+                image = self._image(ref, digest)
+            return _Answer(image, Entry.create(digest, self._clock(), ttl=None), "miss")
+
+        return self._resolution(ref, lookup() or self._once(key, lookup, fetch))
+
+    # -- shared steps -----------------------------------------------------------------------
+
+    def _once(
+        self, key: str, lookup: Callable[[], _Answer | None], work: Callable[[], _Answer]
+    ) -> _Answer:
+        """One registry round per key in this process and, with Redis, in the cluster."""
+        cluster = self._cluster
+        if cluster is None:
+            return self._flights.do(key, work)
+        return self._flights.do(key, lambda: cluster.do(key, lookup, work))
+
+    def _image(self, ref: Reference, digest: str) -> ResolvedImage:
+        """From the digest cache, or one GET by digest (single-flight) stored for good."""
+        cached = self._image_from_cache(ref, digest)
+        if cached is not None:
+            return cached
+        key = _digest_key(ref, digest)
+
+        def fetch() -> ResolvedImage:
+            image = self._client.fetch_image(ref, digest)
+            self._cache.set(key, encode_image(image), ttl=None)
+            return image
+
+        return self._flights.do(f"fetch:{key}", fetch)
+
+    def _image_from_cache(self, ref: Reference, digest: str) -> ResolvedImage | None:
+        entry = self._cache.get(_digest_key(ref, digest))
+        return None if entry is None else _decode(entry)
+
+    def _raise_if_missing(self, ref: Reference) -> None:
+        entry = self._cache.get(f"negative:{ref}")
+        if entry is not None and entry.fresh(self._clock()):
+            raise ImageNotFound(str(entry.value))
+
+    @contextmanager
+    def _remembering_missing(self, ref: Reference) -> Iterator[None]:
+        """An ImageNotFound raised inside is cached, so a typo cannot hammer the registry."""
+        try:
+            yield
+        except ImageNotFound as exc:
+            if self._config.negative_ttl > 0:
+                self._cache.set(f"negative:{ref}", exc.detail, ttl=self._config.negative_ttl)
+            raise
+
+    def _resolution(self, ref: Reference, answer: _Answer) -> Resolution:
+        now = self._clock()
+        image = self._as_asked(ref, answer.image)
+        age = 0 if answer.status == "miss" else int(answer.entry.age(now))
+        if ref.digest:
+            return Resolution(image, answer.status, age, IMMUTABLE_MAX_AGE)
+        left = answer.entry.fresh_until - now
+        max_age = IMMUTABLE_MAX_AGE if math.isinf(left) else max(0, int(left))
+        return Resolution(image, answer.status, age, max_age)
+
+    @staticmethod
+    def _as_asked(ref: Reference, image: ResolvedImage) -> ResolvedImage:
+        """The digest entry is shared by every tag pointing at it; name the one asked about."""
+        reference = str(ref)
+        if image.reference == reference:
+            return image
+        return dataclasses.replace(image, reference=reference)
+
+
+def _digest_key(ref: Reference, digest: str) -> str:
+    # The same digest in another repository is another image as far as access goes.
+    return f"digest:{ref.registry}/{ref.repository}@{digest}"
+
+
+def _decode(entry: Entry) -> ResolvedImage | None:
+    try:
+        return decode_image(entry.value)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, RegistryTimeout):
+        what = "the registry timed out"
+    elif isinstance(exc, RegistryRateLimited):
+        what = "the registry rate-limited us"
+    else:
+        what = "the registry is unavailable"
+    detail = getattr(exc, "detail", "") or str(exc)
+    return f"{what} ({detail})" if detail else what
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"

@@ -1,0 +1,218 @@
+"""Single-flight in one process (threads) and across processes (a Redis lock)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from prometheus_client import REGISTRY
+
+from service.cache import RedisLink, connect_redis
+from service.errors import RegistryRateLimited
+from service.singleflight import ClusterFlight, Held, RedisLock, SingleFlight
+
+
+def waits(scope: str) -> float:
+    return REGISTRY.get_sample_value("wincompat_singleflight_waits_total", {"scope": scope}) or 0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return condition()
+
+
+def burst(n: int, fn: Callable[[], object]) -> list[object]:
+    """Run fn in n threads released together; each slot holds a result or an exception."""
+    results: list[object] = [None] * n
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = fn()
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    return results
+
+
+# -- in-process --------------------------------------------------------------------------------
+
+
+def test_burst_of_32_threads_runs_the_work_once() -> None:
+    flights = SingleFlight()
+    calls: list[int] = []
+    start = waits("process")
+
+    def work() -> str:
+        calls.append(1)
+        # Hold the lead until the 31 others are waiting, so the count below is exact.
+        assert wait_until(lambda: waits("process") - start >= 31)
+        return "sha256:1"
+
+    results = burst(32, lambda: flights.do("tag:x", work))
+    assert results == ["sha256:1"] * 32
+    assert len(calls) == 1
+    assert waits("process") - start == 31
+    assert flights.in_flight() == 0
+
+
+def test_waiters_get_the_leaders_error_each_their_own_copy() -> None:
+    flights = SingleFlight()
+    calls: list[int] = []
+    start = waits("process")
+
+    def work() -> str:
+        calls.append(1)
+        assert wait_until(lambda: waits("process") - start >= 7)
+        raise RegistryRateLimited("429 from registry", retry_after=7)
+
+    results = burst(8, lambda: flights.do("tag:x", work))
+    assert len(calls) == 1
+    assert all(isinstance(r, RegistryRateLimited) for r in results)
+    assert {(r.detail, r.retry_after) for r in results} == {("429 from registry", 7)}
+    assert len({id(r) for r in results}) == 8
+
+
+def test_nothing_is_remembered_after_the_flight_lands() -> None:
+    flights = SingleFlight()
+    counter = iter(range(100))
+    assert flights.do("k", lambda: next(counter)) == 0
+    assert flights.do("k", lambda: next(counter)) == 1
+    with pytest.raises(ZeroDivisionError):
+        flights.do("k", lambda: 1 // 0)
+    assert flights.do("k", lambda: next(counter)) == 2
+
+
+def test_different_keys_fly_at_the_same_time() -> None:
+    flights = SingleFlight()
+    both_in = threading.Barrier(2, timeout=2)
+
+    def work(value: str) -> str:
+        both_in.wait()  # would time out if the second key waited for the first
+        return value
+
+    results = burst(2, lambda: flights.do(threading.current_thread().name, lambda: work("v")))
+    assert results == ["v", "v"]
+
+
+# -- the Redis lock ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def link(redis_db):
+    link = RedisLink(connect_redis(redis_db.url))
+    yield link
+    link.close()
+
+
+def test_lock_is_exclusive_until_released(redis_db, link) -> None:
+    lock = RedisLock(link, ttl=5)
+    held = lock.acquire("tag:x")
+    assert held is not None and held.token is not None
+    assert lock.acquire("tag:x") is None
+    assert lock.held("tag:x")
+    assert redis_db.stored_keys("wincompat:v1:lock:*") == ["wincompat:v1:lock:tag:x"]
+    lock.release(held)
+    assert not lock.held("tag:x")
+    assert lock.acquire("tag:x") is not None
+
+
+def test_lock_expires_and_a_late_release_spares_the_next_holder(link) -> None:
+    lock = RedisLock(link, ttl=0.05)
+    first = lock.acquire("tag:x")
+    assert first is not None
+    assert wait_until(lambda: not lock.held("tag:x"), timeout=1)
+    second = lock.acquire("tag:x")
+    assert second is not None
+    lock.release(first)  # its token no longer matches
+    assert lock.held("tag:x")
+    lock.release(second)
+    assert not lock.held("tag:x")
+
+
+def test_lock_without_redis_lets_the_caller_lead_alone(redis_db) -> None:
+    link = RedisLink(connect_redis(redis_db.url))
+    redis_db.stop()
+    try:
+        held = RedisLock(link, ttl=5).acquire("tag:x")
+        assert held == Held("tag:x", None)
+    finally:
+        link.close()
+
+
+# -- across processes --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_links(redis_db):
+    """Two connections, as two replicas would have."""
+    links = [RedisLink(connect_redis(redis_db.url)) for _ in range(2)]
+    yield links
+    for link in links:
+        link.close()
+
+
+def test_cluster_waiter_reads_the_leaders_answer(two_links) -> None:
+    flights = [ClusterFlight(RedisLock(link, ttl=5), wait=5) for link in two_links]
+    shared: dict[str, str] = {}  # stands in for the Redis cache layer
+    calls: list[int] = []
+    start = waits("cluster")
+
+    def work() -> str:
+        calls.append(1)
+        assert wait_until(lambda: waits("cluster") - start >= 1)  # the other is waiting
+        shared["tag:x"] = "sha256:1"
+        return "sha256:1"
+
+    replica = iter(flights)
+    replica_lock = threading.Lock()
+
+    def ask() -> str:
+        with replica_lock:
+            flight = next(replica)
+        return flight.do("tag:x", lambda: shared.get("tag:x"), work)
+
+    assert burst(2, ask) == ["sha256:1", "sha256:1"]
+    assert len(calls) == 1
+    assert waits("cluster") - start == 1
+
+
+def test_cluster_waiter_gives_up_after_the_bounded_wait(two_links) -> None:
+    stuck = RedisLock(two_links[0], ttl=5).acquire("tag:x")  # a leader that never finishes
+    assert stuck is not None
+    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=0.2)
+    began = time.monotonic()
+    assert flight.do("tag:x", lambda: None, lambda: "asked myself") == "asked myself"
+    assert 0.2 <= time.monotonic() - began < 1.0
+
+
+def test_cluster_waiter_leads_when_the_leader_failed(two_links) -> None:
+    other = RedisLock(two_links[0], ttl=5)
+    failing = other.acquire("tag:x")
+    assert failing is not None
+    threading.Timer(0.1, other.release, args=(failing,)).start()  # fails: stores nothing
+    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=5)
+    calls: list[int] = []
+    began = time.monotonic()
+    assert flight.do("tag:x", lambda: None, lambda: calls.append(1) or "mine") == "mine"
+    assert calls == [1]
+    assert time.monotonic() - began < 1.0  # did not sit out the whole wait
+    assert not RedisLock(two_links[1], ttl=5).held("tag:x")
+
+
+def test_cluster_leader_looks_again_after_taking_the_lock(two_links) -> None:
+    flight = ClusterFlight(RedisLock(two_links[0], ttl=5), wait=5)
+    answer = flight.do("tag:x", lambda: "from cache", lambda: pytest.fail("asked the registry"))
+    assert answer == "from cache"
