@@ -1,0 +1,102 @@
+"""One real `wincompat serve`: gunicorn, its config module, workers, metrics across them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "WEB_CONCURRENCY": "2",
+        "WINCOMPAT_THREADS": "4",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("prom")),
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "service.cli", "serve", "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail(f"wincompat serve did not come up: {process.stderr.read().decode()[-2000:]}")
+    yield url, process
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
+def test_serves_answers_and_problems(served):
+    url, _ = served
+    answer = requests.get(
+        f"{url}/compat", params={"image_version": "ltsc2019", "host": "10.0.20348.2700"}, timeout=5
+    )
+    assert answer.status_code == 200
+    assert answer.json()["recommended_isolation"] == "hyperv"
+    text = requests.get(
+        f"{url}/compat",
+        params={"image_version": "10.0.20348.1", "host": "10.0.20348.5"},
+        headers={"Accept": "text/plain"},
+        timeout=5,
+    )
+    assert text.text.startswith("Yes: ")
+    bad = requests.get(f"{url}/compat", params={"host": "hyperv", "image_version": "1"}, timeout=5)
+    assert bad.status_code == 422
+    assert bad.headers["Content-Type"] == "application/problem+json"
+
+
+def test_metrics_aggregate_across_workers(served):
+    url, _ = served
+    session = requests.Session()
+    for _ in range(40):  # new connections spread over both workers
+        requests.get(f"{url}/healthz", timeout=5)
+    text = session.get(f"{url}/metrics", timeout=5).text
+    line = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("wincompat_http_requests_total{")
+        and 'endpoint="/healthz"' in line
+        and 'status="200"' in line
+    )
+    assert float(line.rsplit(" ", 1)[1]) >= 40
+
+
+def test_graceful_shutdown_and_json_access_log(served):
+    url, process = served
+    requests.get(f"{url}/healthz", headers={"X-Request-ID": "serve-test-1"}, timeout=5)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0
+    out = process.stdout.read().decode()
+    access = [line for line in out.splitlines() if "serve-test-1" in line]
+    assert access, out[-2000:]
+    import json
+
+    entry = json.loads(access[0])
+    assert entry["status"] in (200, "200") and "/healthz" in json.dumps(entry)
