@@ -15,6 +15,7 @@ from service import logs, metrics, problems
 from service.api import compat, meta
 from service.api.schemas import ProblemSchema
 from service.config import Config
+from service.guard import Guard
 
 VERSION = "0.1.0"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -30,6 +31,7 @@ and one summary sentence. Errors are `application/problem+json` (RFC 9457)."""
 class Services:
     config: Config
     resolver: Any
+    guard: Guard
 
 
 class WincompatApi(Api):
@@ -63,7 +65,8 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    app.extensions["wincompat"] = Services(config, resolver or build_resolver(config))
+    services = Services(config, resolver or build_resolver(config), Guard(config))
+    app.extensions["wincompat"] = services
     api = WincompatApi(app)
     api.register_blueprint(compat.blp)
     api.register_blueprint(meta.blp)

@@ -14,6 +14,7 @@ from service import catalog, render
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
 from service.assessment import assess, host_from_text, parse_image_version
+from service.errors import RegistryNotAllowed
 from service.problems import invalid
 from service.reference import ImageReference, InvalidReference, parse_reference
 from service.selection import select_platform
@@ -82,7 +83,12 @@ def _image_answer(args: dict, host, notes) -> Rendered | Response:
         ref = parse_reference(args["image"])
     except InvalidReference as exc:
         return invalid("image", str(exc))
-    resolution = current_app.extensions["wincompat"].resolver.resolve(ref)
+    services = current_app.extensions["wincompat"]
+    # By name, before any cache: a shared Redis may hold answers another replica was allowed.
+    if not services.guard.registry_allowed(ref.registry):
+        detail = f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
+        raise RegistryNotAllowed(detail)
+    resolution = services.resolver.resolve(ref)
     selection = select_platform(
         host,
         resolution.image.platforms,

@@ -81,6 +81,7 @@ class PlatformSchema(ma.Schema):
 class ImageSchema(ma.Schema):
     reference = ma.fields.String(allow_none=True)
     digest = ma.fields.String(allow_none=True)
+    media_type = ma.fields.String(allow_none=True)
     os_version = ma.fields.String(allow_none=True)
     build = ma.fields.Integer(allow_none=True)
     revision = ma.fields.Integer(allow_none=True)
