@@ -26,17 +26,26 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in value.split(",") if part.strip())
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
+def env_number(
+    env: Mapping[str, str], name: str, default: float, *, minimum: float = 0, kind: type = float
+) -> float:
+    """A number from the environment, or the default when unset; ConfigError names the
+    variable when the value is not a `kind` of at least `minimum`."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+        noun = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {noun}, not {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
     return value
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
+    return env_number(env, name, default, minimum=minimum)
 
 
 @dataclass(frozen=True)

@@ -41,18 +41,11 @@ from datetime import UTC, datetime  # noqa: E402
 
 from gunicorn.glogging import Logger as _GunicornLogger  # noqa: E402
 
+from service.config import env_number  # noqa: E402
+
 
 def _int_env(name: str, default: int, *, minimum: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, not {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, not {raw!r}")
-    return value
+    return int(env_number(os.environ, name, default, minimum=minimum, kind=int))
 
 
 def _cores() -> int:

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 import redis
+from helpers import FakeClock
 from prometheus_client import REGISTRY
 
 from service.cache import (
@@ -22,19 +23,6 @@ from service.cache import (
 )
 from service.codec import decode_image, encode_image
 from service.platform import Platform, ResolvedImage
-
-T0 = 1_700_000_000.0
-
-
-class FakeClock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def sample(name: str, **labels: str) -> float:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from helpers import FakeClock, burst, wait_until
 from prometheus_client import REGISTRY
 
 from service.cache import KEY_PREFIX
@@ -27,20 +28,6 @@ from service.errors import (
 from service.platform import Platform, ResolvedImage
 from service.resolver import IMMUTABLE_MAX_AGE, Resolution, Resolver
 
-T0 = 1_700_000_000.0
-INDEX = "application/vnd.oci.image.index.v1+json"
-
-
-class FakeClock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
 
 @dataclass(frozen=True)
 class Ref:
@@ -52,6 +39,9 @@ class Ref:
     def __str__(self) -> str:
         name = f"{self.registry}/{self.repository}"
         return f"{name}@{self.digest}" if self.digest else f"{name}:{self.tag}"
+
+
+INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 def digest_of(text: str) -> str:
@@ -114,34 +104,6 @@ LTSC2022 = Ref("mcr.microsoft.com", "windows/servercore", tag="ltsc2022")
 
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return condition()
-
-
-def burst(n: int, fn: Callable[[int], object]) -> list[object]:
-    results: list[object] = [None] * n
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = fn(i)
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
-    return results
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
+from helpers import burst, wait_until
 from prometheus_client import REGISTRY
 
 from service.cache import RedisLink, connect_redis
@@ -16,35 +16,6 @@ from service.singleflight import ClusterFlight, Held, RedisLock, SingleFlight
 
 def waits(scope: str) -> float:
     return REGISTRY.get_sample_value("wincompat_singleflight_waits_total", {"scope": scope}) or 0
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return condition()
-
-
-def burst(n: int, fn: Callable[[], object]) -> list[object]:
-    """Run fn in n threads released together; each slot holds a result or an exception."""
-    results: list[object] = [None] * n
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = fn()
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
-    return results
 
 
 # -- in-process --------------------------------------------------------------------------------
@@ -61,7 +32,7 @@ def test_burst_of_32_threads_runs_the_work_once() -> None:
         assert wait_until(lambda: waits("process") - start >= 31)
         return "sha256:1"
 
-    results = burst(32, lambda: flights.do("tag:x", work))
+    results = burst(32, lambda _: flights.do("tag:x", work))
     assert results == ["sha256:1"] * 32
     assert len(calls) == 1
     assert waits("process") - start == 31
@@ -78,7 +49,7 @@ def test_waiters_get_the_leaders_error_each_their_own_copy() -> None:
         assert wait_until(lambda: waits("process") - start >= 7)
         raise RegistryRateLimited("429 from registry", retry_after=7)
 
-    results = burst(8, lambda: flights.do("tag:x", work))
+    results = burst(8, lambda _: flights.do("tag:x", work))
     assert len(calls) == 1
     assert all(isinstance(r, RegistryRateLimited) for r in results)
     assert {(r.detail, r.retry_after) for r in results} == {("429 from registry", 7)}
@@ -103,7 +74,7 @@ def test_different_keys_fly_at_the_same_time() -> None:
         both_in.wait()  # would time out if the second key waited for the first
         return value
 
-    results = burst(2, lambda: flights.do(threading.current_thread().name, lambda: work("v")))
+    results = burst(2, lambda _: flights.do(threading.current_thread().name, lambda: work("v")))
     assert results == ["v", "v"]
 
 
@@ -179,7 +150,7 @@ def test_cluster_waiter_reads_the_leaders_answer(two_links) -> None:
     replica = iter(flights)
     replica_lock = threading.Lock()
 
-    def ask() -> str:
+    def ask(_: int) -> str:
         with replica_lock:
             flight = next(replica)
         return flight.do("tag:x", lambda: shared.get("tag:x"), work)
