@@ -37,20 +37,28 @@ def served(tmp_path_factory):
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
     )
     url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, process)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()  # graceful: the master takes its workers down with it
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+def _wait_for(url: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:  # the master binds before its workers have booted: wait for an answer
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
+                return
         except requests.RequestException:
             time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"wincompat serve did not come up: {process.stderr.read().decode()[-2000:]}")
-    yield url, process
-    if process.poll() is None:
-        process.kill()
-        process.wait(10)
+    pytest.fail(f"wincompat serve did not come up: {process.stderr.read1().decode()[-2000:]}")
 
 
 def test_serves_answers_and_problems(served):
