@@ -13,6 +13,7 @@ from flask_smorest import Api
 
 from service import logs, metrics, problems
 from service.api import compat, meta
+from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
 from service.config import Config
 from service.guard import Guard
@@ -32,6 +33,7 @@ class Services:
     config: Config
     resolver: Any
     guard: Guard
+    answers: AnswerCache
 
 
 class WincompatApi(Api):
@@ -65,7 +67,8 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    services = Services(config, resolver or build_resolver(config), Guard(config))
+    resolver = resolver or build_resolver(config)
+    services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
     app.extensions["wincompat"] = services
     api = WincompatApi(app)
     api.register_blueprint(compat.blp)

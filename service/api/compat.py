@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service import catalog, render
+from service import catalog, metrics, render
+from service.api.answers import JSON, TEXT, Answer, make_answer
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
 from service.assessment import assess, host_from_text, parse_image_version
@@ -103,26 +102,37 @@ def _image_answer(args: dict, host, notes) -> Rendered | Response:
     return Rendered(render.answer(selection.assessment, image, cache), resolution.max_age)
 
 
-def _etag(payload: dict, mimetype: str) -> str:
-    """Weak: the same answer whatever cache age it carries; one per representation."""
-    stable = {k: v for k, v in payload.items() if k != "cache"}
-    text = json.dumps([mimetype, stable], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 def _send(rendered: Rendered) -> Response:
-    best = request.accept_mimetypes.best_match(["application/json", "text/plain"])
-    mimetype = best or "application/json"
-    etag = _etag(rendered.payload, mimetype)
+    answers = current_app.extensions["wincompat"].answers
+    answer = make_answer(rendered.payload, rendered.max_age, answers.clock())
+    if request.method == "GET":
+        answers.put(request.query_string, answer)
+    return serve(answer, replayed=False)
+
+
+def serve(answer: Answer, *, replayed: bool) -> Response:
+    """One answer in the representation asked for, with its validators."""
+    mimetype = request.accept_mimetypes.best_match((JSON, TEXT)) or JSON
+    etag = answer.etags[mimetype]
+    now = current_app.extensions["wincompat"].answers.clock()
     headers = {
         "ETag": f'W/"{etag}"',
-        "Cache-Control": f"max-age={rendered.max_age}",
+        "Cache-Control": f"max-age={answer.max_age(now)}",
         "Vary": "Accept",
     }
     if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
-    if mimetype == "text/plain":
-        body = rendered.payload["summary"] + "\n"
-    else:
-        body = json.dumps(rendered.payload)
+    body = answer.body(mimetype, now, replayed=replayed)
     return Response(body, status=200, headers=headers, mimetype=mimetype)
+
+
+@blp.before_request
+def replay() -> Response | None:
+    """A GET asked before, within the life of its answer: no parsing, judging or rendering."""
+    if request.method != "GET" or request.path != "/compat":
+        return None
+    answer = current_app.extensions["wincompat"].answers.get(request.query_string)
+    if answer is None:
+        return None
+    metrics.CACHE_EVENTS.labels("memory", "answer", "hit").inc()
+    return serve(answer, replayed=True)
