@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from service.config import Config
 from service.guard import Guard
 
 VERSION = "0.1.0"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 DESCRIPTION = """Will this Windows container image run on this host?
@@ -80,15 +81,20 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
 
 
 def _start() -> None:
-    g.started = time.perf_counter()
-    given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    # The request proxies are looked up once each: this runs on every request.
+    given = request.environ.get("HTTP_X_REQUEST_ID", "")
+    context = g._get_current_object()
+    context.started = time.perf_counter()
+    context.request_id = given if _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
 
 
 def _finish(response):
-    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-    metrics.HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-    if "started" in g:
-        metrics.HTTP_LATENCY.labels(endpoint).observe(time.perf_counter() - g.started)
-    response.headers["X-Request-ID"] = g.get("request_id", "")
+    req, context = request._get_current_object(), g._get_current_object()
+    endpoint = req.url_rule.rule if req.url_rule else "unmatched"
+    method = req.method if req.method in _METHODS else "OTHER"  # bounded labels
+    metrics.http_requests(endpoint, method, response.status_code).inc()
+    started = getattr(context, "started", None)
+    if started is not None:
+        metrics.http_latency(endpoint).observe(time.perf_counter() - started)
+    response.headers["X-Request-ID"] = getattr(context, "request_id", "")
     return response

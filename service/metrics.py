@@ -3,6 +3,7 @@ before this module is imported so every worker writes to shared files that /metr
 
 from __future__ import annotations
 
+import functools
 import os
 
 from prometheus_client import (
@@ -49,6 +50,17 @@ SINGLEFLIGHT_WAITS = Counter(
 REDIS_ERRORS = Counter(
     "wincompat_redis_errors_total", "Redis operations that failed", ["operation"]
 )
+
+
+@functools.cache
+def http_requests(endpoint: str, method: str, status: int):
+    """The labelled child, looked up once: .labels() costs a lock and a tuple per call."""
+    return HTTP_REQUESTS.labels(endpoint, method, str(status))
+
+
+@functools.cache
+def http_latency(endpoint: str):
+    return HTTP_LATENCY.labels(endpoint)
 
 
 def render() -> tuple[bytes, str]:
