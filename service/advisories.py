@@ -87,7 +87,7 @@ def revision_notes(host: Host, image: WindowsVersion, process: Judgement) -> lis
     notes = []
     same = image.build == host.build
     baseline = BASELINES.get(host.build)
-    if same and baseline and process.verdict is not Verdict.UNSUPPORTED:
+    if same and baseline and host.kind == SERVER:
         missing = [w for w, v in (("host", host.version), ("image", image)) if v.revision is None]
         if missing:
             notes.append(

@@ -102,6 +102,10 @@ def test_stale_revision_and_baseline_warnings():
     assert any("newer than the host's" in w and "update the host" in w for w in a.warnings)
     b = assess_text("10.0.17763", "10.0.17763.5329", today=TODAY)
     assert any("taken as after the February 2020" in w for w in b.warnings)
+    # The assumption itself decides here: say so beside the unsupported verdict.
+    c = assess_text("10.0.17763", "10.0.17763.1000", today=TODAY)
+    assert c.process.verdict is Verdict.UNSUPPORTED
+    assert any("host revision is unknown and was taken as after" in w for w in c.warnings)
 
 
 @pytest.mark.parametrize(
