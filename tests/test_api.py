@@ -178,6 +178,13 @@ def test_health_ready_metrics(client):
     assert 'wincompat_http_requests_total{endpoint="/compat",method="GET",status="200"}' in text
 
 
+def test_junk_methods_do_not_grow_metric_labels(client):
+    for i in range(5):
+        assert client.open("/compat", method=f"JUNK{i}").status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "JUNK" not in text and 'method="OTHER",status="405"' in text
+
+
 def test_request_id_is_echoed_or_made(client):
     r = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert r.headers["X-Request-ID"] == "abc-123"
@@ -190,6 +197,12 @@ def test_committed_openapi_equals_the_served_one(client):
     assert client.get("/openapi.json").json == committed
     assert json.loads(spec_text()) == committed, "run `wincompat openapi` and commit the result"
     assert client.get("/docs").status_code == 200
+
+
+def test_committed_openapi_is_a_valid_openapi_document():
+    from openapi_spec_validator import validate
+
+    validate(json.loads((ROOT / "openapi" / "openapi.json").read_text()))
 
 
 def test_openapi_documents_every_problem_type(client):
