@@ -32,6 +32,9 @@ from service.errors import ImageNotFound, RegistryRateLimited, RegistryTimeout, 
 from service.platform import ResolvedImage
 from service.singleflight import ClusterFlight, RedisLock, SingleFlight
 
+# After a registry fails, its stale answers are served without asking it for this long, so a
+# dead or black-holed registry does not cost every request its timeout.
+FAILURE_BACKOFF = 5.0
 IMMUTABLE_MAX_AGE = 86_400  # what an HTTP client may reuse an answer about a digest for
 STALE_IF = (RegistryUnavailable, RegistryTimeout, RegistryRateLimited)  # transient failures
 
@@ -90,8 +93,10 @@ class Resolver:
         self._config = config
         self._clock = clock
         self._flights = SingleFlight()
+        self._failed: dict[str, tuple[float, Exception]] = {}  # registry -> (until, failure)
         self._link: RedisLink | None = None
         self._cluster: ClusterFlight | None = None
+        self._backoff = self._knob("failure_backoff", FAILURE_BACKOFF)
         memory = MemoryCache(config.cache_size, clock=clock)
         self._cache: Cache = memory
         if redis_client is None and config.redis_url:
@@ -134,14 +139,24 @@ class Resolver:
             if hit is not None:
                 return self._resolution(ref, hit)  # no registry request at all
         self._raise_if_missing(ref)
+        failed = self._recent_failure(ref.registry)
+        stale = self._stale(ref, seen, failed) if failed else None
+        if stale is not None:
+            return stale
         try:
             answer = self._once(key, lambda: self._lookup_tag(ref), lambda: self._fetch_tag(ref))
         except STALE_IF as exc:
+            self._failed[ref.registry] = (self._clock() + self._backoff, exc)
             stale = self._stale(ref, seen, exc)
             if stale is None:
                 raise
             return stale
+        self._failed.pop(ref.registry, None)
         return self._resolution(ref, answer)
+
+    def _recent_failure(self, registry: str) -> Exception | None:
+        failed = self._failed.get(registry)
+        return failed[1] if failed and failed[0] > self._clock() else None
 
     def _lookup_tag(self, ref: Reference) -> _Answer | None:
         """A fresh answer another process stored meanwhile (or its ImageNotFound)."""

@@ -26,7 +26,7 @@ from service.errors import (
     RegistryUnavailable,
 )
 from service.platform import Platform, ResolvedImage
-from service.resolver import IMMUTABLE_MAX_AGE, Resolution, Resolver
+from service.resolver import FAILURE_BACKOFF, IMMUTABLE_MAX_AGE, Resolution, Resolver
 
 
 @dataclass(frozen=True)
@@ -338,9 +338,36 @@ def test_registry_back_after_stale_gives_fresh_answers(make_resolver, registry, 
     registry.failure = lambda: RegistryUnavailable("502")
     assert resolver.resolve(LTSC2022).cache_status == "stale"
     registry.failure = None
+    clock.advance(FAILURE_BACKOFF)  # the back-off after a failure is over: ask again
     assert resolver.resolve(LTSC2022).cache_status == "miss"
     clock.advance(10)
     assert resolver.resolve(LTSC2022).cache_status == "hit"
+
+
+def test_after_a_failure_stale_answers_spare_the_registry_for_a_while(
+    make_resolver, registry, clock
+) -> None:
+    resolver = make_resolver()
+    resolver.resolve(LTSC2022)
+    clock.advance(400)
+    registry.failure = lambda: RegistryTimeout("no answer")
+    assert resolver.resolve(LTSC2022).cache_status == "stale"
+    asked = len(registry.calls)
+    for _ in range(5):  # each would otherwise wait out the registry's timeout again
+        assert resolver.resolve(LTSC2022).cache_status == "stale"
+    assert len(registry.calls) == asked
+    clock.advance(FAILURE_BACKOFF)
+    assert resolver.resolve(LTSC2022).cache_status == "stale"
+    assert len(registry.calls) == asked + 1  # tried again once the back-off ended
+
+
+def test_the_back_off_never_hides_a_failure_without_a_stale_answer(make_resolver, registry) -> None:
+    resolver = make_resolver()
+    registry.failure = lambda: RegistryTimeout("no answer")
+    for _ in range(3):
+        with pytest.raises(RegistryTimeout):
+            resolver.resolve(LTSC2022)
+    assert len(registry.calls) == 3
 
 
 # -- single-flight in one process --------------------------------------------------------------
