@@ -8,7 +8,7 @@ from datetime import date
 
 from service import advisories, catalog
 from service.catalog import KINDS, SERVER
-from service.remedies import DEFAULT_BASE, Remedy, base_tag_for, remedies
+from service.remedies import DEFAULT_BASE, BaseTag, Remedy, base_tag_for, remedies
 from service.rules import Host, Isolation, Judgement, Verdict, judge
 from service.versions import InvalidVersion, ParsedVersion, WindowsVersion, parse_version
 
@@ -22,6 +22,7 @@ class Assessment:
     warnings: tuple[str, ...]
     remedies: tuple[Remedy, ...]
     fixed_summary: str | None = None  # for answers the rules cannot phrase (a Linux image)
+    target: BaseTag | None = None  # the base tag this host runs best; None when none works
 
     @property
     def compatible(self) -> bool:
@@ -70,14 +71,10 @@ def assess(
     hyperv = judge(host, image, Isolation.HYPERV)
     found = advisories.collect(host, image, process, hyperv, requested_kind, today or date.today())
     warnings = tuple(dict.fromkeys([*extra_warnings, *found]))
-    return Assessment(
-        host,
-        image,
-        process,
-        hyperv,
-        warnings,
-        tuple(remedies(host, image, process, hyperv, repository)),
-    )
+    # Judged once: the remedies and the sentence both name it.
+    target = base_tag_for(host) if process.verdict is not Verdict.SUPPORTED else None
+    found_remedies = remedies(host, image, process, hyperv, repository, target)
+    return Assessment(host, image, process, hyperv, warnings, tuple(found_remedies), target=target)
 
 
 def host_from_text(text: str, host_type: str | None = None) -> tuple[Host, tuple[str, ...]]:
@@ -126,7 +123,7 @@ def summarize(a: Assessment) -> str:
     if process is Verdict.SUPPORTED:
         both = " and with Hyper-V isolation" if hyperv is Verdict.SUPPORTED else ""
         return f"Yes: {image} runs on {host} with process isolation{both}."
-    target = base_tag_for(a.host)
+    target = a.target
     fix = (
         f"; rebuild on {target.tag} for process isolation"
         if target and target.verdict is Verdict.SUPPORTED

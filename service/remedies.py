@@ -140,11 +140,13 @@ def remedies(
     process: Judgement,
     hyperv: Judgement,
     repository: str = DEFAULT_BASE,
+    target: BaseTag | None = None,
 ) -> list[Remedy]:
-    """Remedies in the order to try them; none when process isolation is supported."""
+    """Remedies in the order to try them; none when process isolation is supported.
+    `target` is base_tag_for(host), passed in by callers that already have it."""
     if process.verdict is Verdict.SUPPORTED:
         return []
-    target = base_tag_for(host)
+    target = target or base_tag_for(host)
     if target and target.verdict is process.verdict:
         target = None  # e.g. a WS2022 image on Windows 11: rebuilding on ltsc2022 changes nothing
     found = [
