@@ -45,9 +45,9 @@ def _run(command: list[str]) -> None:
 
 def wincompat_call(config: Any, ref_text: str) -> Callable[[], object]:
     """A fresh RegistryClient with its own new connection pool: nothing reused between calls."""
-    from service.reference import parse_reference
-    from service.registry import RegistryClient
-    from service.transport import new_session
+    from service.registry.client import RegistryClient
+    from service.registry.reference import parse_reference
+    from service.registry.transport import new_session
 
     ref = parse_reference(ref_text)
 

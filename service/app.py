@@ -11,12 +11,12 @@ from typing import Any
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from service import logs, metrics, problems
-from service.api import compat, meta
+from service import logs, metrics
+from service.api import compat, meta, problems
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
 from service.config import Config
-from service.guard import Guard
+from service.registry.guard import Guard
 
 VERSION = "0.1.0"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -48,8 +48,8 @@ class WincompatApi(Api):
 
 
 def build_resolver(config: Config):
-    from service.registry import RegistryClient
-    from service.resolver import Resolver
+    from service.cache.resolver import Resolver
+    from service.registry.client import RegistryClient
 
     return Resolver(RegistryClient(config), config)
 

@@ -10,14 +10,14 @@ from redis_harness import *  # noqa: F403  (fixtures: real redis-server on 127.0
 from registry_harness import *  # noqa: F403  (fixtures: real docker-registry on 127.0.0.1)
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"  # copied from ../shared; see tests/data/README.md
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    return SHARED
+def data_dir() -> Path:
+    return DATA
 
 
 @pytest.fixture(scope="session")
 def public_vectors() -> list[dict]:
-    return json.loads((SHARED / "vectors" / "public.json").read_text())
+    return json.loads((DATA / "vectors" / "public.json").read_text())

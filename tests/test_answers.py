@@ -6,9 +6,9 @@ import pytest
 from helpers import FakeClock
 
 from service.app import create_app
+from service.cache.resolver import Resolution
+from service.compat.image import Platform, ResolvedImage
 from service.config import Config
-from service.platform import Platform, ResolvedImage
-from service.resolver import Resolution
 
 DIGEST = "sha256:" + "a" * 64
 IMAGE = ResolvedImage(

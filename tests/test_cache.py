@@ -12,17 +12,10 @@ import redis
 from helpers import FakeClock
 from prometheus_client import REGISTRY
 
-from service.cache import (
-    KEY_PREFIX,
-    Entry,
-    LayeredCache,
-    MemoryCache,
-    RedisCache,
-    RedisLink,
-    connect_redis,
-)
-from service.codec import decode_image, encode_image
-from service.platform import Platform, ResolvedImage
+from service.cache.backends import Entry, LayeredCache, MemoryCache, RedisCache
+from service.cache.redis_link import KEY_PREFIX, RedisLink, connect_redis
+from service.cache.serialise import decode_image, encode_image
+from service.compat.image import Platform, ResolvedImage
 
 
 def sample(name: str, **labels: str) -> float:

@@ -1,4 +1,4 @@
-"""Manifest/config parsing and digest checks on real registry responses (shared fixtures)."""
+"""Manifest/config parsing and digest checks on real registry responses (tests/data/registry)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import RegistryUnavailable, UnsupportedManifest
-from service.manifest import (
+from service.compat.image import Platform
+from service.registry.errors import RegistryUnavailable, UnsupportedManifest
+from service.registry.manifests import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
     DOCKER_SCHEMA1_SIGNED,
@@ -23,9 +24,8 @@ from service.manifest import (
     parse_manifest,
     verify_digest,
 )
-from service.platform import Platform
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "registry"
+FIXTURES = Path(__file__).resolve().parent / "data" / "registry"
 MCR_LIST = "mcr_dotnet-framework-runtime_4.8_2022-01_manifest-list.docker.json"
 MCR_MANIFEST = "mcr_dotnet-framework-runtime_4.8_2022-01_win-10.0.20348.473_manifest.docker.json"
 MCR_CONFIG = "mcr_dotnet-framework-runtime_4.8_2022-01_win-10.0.20348.473_config.json"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service import catalog
-from service.rules import Host, Isolation, Verdict, judge
-from service.versions import WindowsVersion
+from service.compat import catalog
+from service.compat.rules import Host, Isolation, Verdict, judge
+from service.compat.versions import WindowsVersion
 
 KNOWN_BUILDS = sorted({r.build for r in catalog.RELEASES})
 builds = st.one_of(st.sampled_from(KNOWN_BUILDS), st.integers(1000, 99999))

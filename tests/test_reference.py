@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from service.reference import ImageReference, InvalidReference, is_valid_digest, parse_reference
+from service.registry.reference import (
+    ImageReference,
+    InvalidReference,
+    is_valid_digest,
+    parse_reference,
+)
 
 D = "sha256:" + "0123456789abcdef" * 4
 D512 = "sha512:" + "ab" * 64

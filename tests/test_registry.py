@@ -22,7 +22,9 @@ from registry_harness import (
     write_docker_config,
 )
 
-from service.auth import (
+from service.compat.image import Platform
+from service.config import DEFAULT_ALLOWED, Config, ConfigError
+from service.registry.auth import (
     Challenge,
     Credential,
     CredentialStore,
@@ -31,18 +33,16 @@ from service.auth import (
     parse_docker_config,
     parse_www_authenticate,
 )
-from service.config import DEFAULT_ALLOWED, Config, ConfigError
-from service.errors import (
+from service.registry.client import RegistryClient, _failure
+from service.registry.errors import (
     ImageNotFound,
     RegistryAuthError,
     RegistryNotAllowed,
     RegistryUnavailable,
 )
-from service.guard import Guard, host_matches, is_internal_address
-from service.platform import Platform
-from service.reference import parse_reference
-from service.registry import RegistryClient, _failure
-from service.transport import Reply
+from service.registry.guard import Guard, host_matches, is_internal_address
+from service.registry.reference import parse_reference
+from service.registry.transport import Reply
 
 WIN = PlatformSpec
 LINUX = PlatformSpec(os="linux", os_version=None, foreign_base=False)
@@ -666,7 +666,7 @@ def test_guard_refuses_names_that_do_not_resolve():
 # -- auth pieces ------------------------------------------------------------------------------
 EXCHANGES = json.loads(
     (
-        Path(__file__).resolve().parents[2] / "shared/fixtures/registry/http_exchanges.json"
+        Path(__file__).resolve().parent / "data/registry/http_exchanges.json"
     ).read_text()
 )
 

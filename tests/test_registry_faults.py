@@ -20,7 +20,8 @@ import pytest
 from prometheus_client import REGISTRY as METRICS
 
 from service.config import Config
-from service.errors import (
+from service.registry.client import RegistryClient
+from service.registry.errors import (
     ImageNotFound,
     RegistryAuthError,
     RegistryNotAllowed,
@@ -29,9 +30,8 @@ from service.errors import (
     RegistryUnavailable,
     UnsupportedManifest,
 )
-from service.reference import parse_reference
-from service.registry import RegistryClient
-from service.transport import parse_retry_after
+from service.registry.reference import parse_reference
+from service.registry.transport import parse_retry_after
 
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_IMAGE = "application/vnd.docker.distribution.manifest.v2+json"

@@ -15,9 +15,11 @@ import pytest
 from helpers import FakeClock, burst, wait_until
 from prometheus_client import REGISTRY
 
-from service.cache import KEY_PREFIX
+from service.cache.redis_link import KEY_PREFIX
+from service.cache.resolver import FAILURE_BACKOFF, IMMUTABLE_MAX_AGE, Resolution, Resolver
+from service.compat.image import Platform, ResolvedImage
 from service.config import Config
-from service.errors import (
+from service.registry.errors import (
     ImageNotFound,
     RegistryAuthError,
     RegistryError,
@@ -25,8 +27,6 @@ from service.errors import (
     RegistryTimeout,
     RegistryUnavailable,
 )
-from service.platform import Platform, ResolvedImage
-from service.resolver import FAILURE_BACKOFF, IMMUTABLE_MAX_AGE, Resolution, Resolver
 
 
 @dataclass(frozen=True)

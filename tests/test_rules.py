@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from service.assessment import assess, assess_text, make_host
-from service.rules import Host, Isolation, Verdict, judge
-from service.versions import WindowsVersion, parse_version
+from service.compat.assessment import assess, assess_text, make_host
+from service.compat.rules import Host, Isolation, Verdict, judge
+from service.compat.versions import WindowsVersion, parse_version
 
 TODAY = date(2026, 11, 29)
 
@@ -17,7 +17,7 @@ def _vectors():
     import json
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "public.json"
+    path = Path(__file__).resolve().parent / "data" / "vectors" / "public.json"
     return json.loads(path.read_text())
 
 

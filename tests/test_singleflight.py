@@ -9,9 +9,9 @@ import pytest
 from helpers import burst, wait_until
 from prometheus_client import REGISTRY
 
-from service.cache import RedisLink, connect_redis
-from service.errors import RegistryRateLimited
-from service.singleflight import ClusterFlight, Held, RedisLock, SingleFlight
+from service.cache.redis_link import RedisLink, connect_redis
+from service.cache.singleflight import ClusterFlight, Held, RedisLock, SingleFlight
+from service.registry.errors import RegistryRateLimited
 
 
 def waits(scope: str) -> float:

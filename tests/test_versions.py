@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service import catalog
-from service.versions import InvalidVersion, WindowsVersion, parse_version
+from service.compat import catalog
+from service.compat.versions import InvalidVersion, WindowsVersion, parse_version
 
 V = WindowsVersion
 
@@ -87,8 +87,8 @@ def test_every_shape_parses(text, version, shape, hint):
     assert (parsed.version, parsed.shape, parsed.kind_hint) == (version, shape, hint)
 
 
-def test_whole_docker_info_paste_takes_the_os_build_line(shared_dir):
-    sample = (shared_dir / "data" / "docker-info_docker-cli-docs_windows-samples.txt").read_text()
+def test_whole_docker_info_paste_takes_the_os_build_line(data_dir):
+    sample = (data_dir / "public" / "docker-info_docker-cli-docs_windows-samples.txt").read_text()
     first = sample.split("=====")[1]  # the Windows Server 2022 sample
     parsed = parse_version(first)
     assert parsed.version == V(10, 0, 20348, 707)

@@ -8,16 +8,18 @@ from flask import Request, Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service import catalog, metrics, render
+from service import metrics
+from service.api import render
 from service.api.answers import JSON, TEXT, Answer, make_answer
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
+from service.api.problems import invalid
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
-from service.assessment import assess, host_from_text, parse_image_version
-from service.errors import RegistryNotAllowed
-from service.problems import invalid
-from service.reference import ImageReference, InvalidReference, parse_reference
-from service.selection import select_platform
-from service.versions import InvalidVersion
+from service.compat import catalog
+from service.compat.assessment import assess, host_from_text, parse_image_version
+from service.compat.selection import select_platform
+from service.compat.versions import InvalidVersion
+from service.registry.errors import RegistryNotAllowed
+from service.registry.reference import ImageReference, InvalidReference, parse_reference
 
 blp = Blueprint("compat", __name__, description="Will this image run on this host?")
 

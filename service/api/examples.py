@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.problems import TYPES
+from service.api.problems import TYPES
 
 COMPAT_EXAMPLE = {
     "image": {

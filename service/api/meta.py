@@ -8,8 +8,9 @@ from dataclasses import asdict
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from service import catalog, metrics
+from service import metrics
 from service.api.schemas import StatusSchema, VersionsSchema
+from service.compat import catalog
 
 blp = Blueprint("meta", __name__, description="Release catalog and operations")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.platform import Platform, ResolvedImage
+from service.compat.image import Platform, ResolvedImage
 
 
 def encode_image(image: ResolvedImage) -> dict[str, Any]:

@@ -16,21 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from service.cache import (
-    REDIS_COOLDOWN,
-    Cache,
-    Entry,
-    LayeredCache,
-    MemoryCache,
-    RedisCache,
-    RedisLink,
-    connect_redis,
-)
-from service.codec import decode_image, encode_image
+from service.cache.backends import Cache, Entry, LayeredCache, MemoryCache, RedisCache
+from service.cache.redis_link import REDIS_COOLDOWN, RedisLink, connect_redis
+from service.cache.serialise import decode_image, encode_image
+from service.cache.singleflight import ClusterFlight, RedisLock, SingleFlight
+from service.compat.image import ResolvedImage
 from service.config import Config
-from service.errors import ImageNotFound, RegistryRateLimited, RegistryTimeout, RegistryUnavailable
-from service.platform import ResolvedImage
-from service.singleflight import ClusterFlight, RedisLock, SingleFlight
+from service.registry.errors import (
+    ImageNotFound,
+    RegistryRateLimited,
+    RegistryTimeout,
+    RegistryUnavailable,
+)
 
 # After a registry fails, its stale answers are served without asking it for this long, so a
 # dead or black-holed registry does not cost every request its timeout.
@@ -53,7 +50,7 @@ class Reference(Protocol):
 
 
 class RegistryClient(Protocol):
-    """service.registry.RegistryClient, or a test double."""
+    """service.registry.client.RegistryClient, or a test double."""
 
     def resolve_digest(self, ref: Any) -> str: ...
     def fetch_image(self, ref: Any, digest: str) -> ResolvedImage: ...
@@ -79,7 +76,7 @@ class _Answer:
 
 class Resolver:
     """Thread-safe; one per process. With Redis (config.redis_url, or `redis_client` made by
-    service.cache.connect_redis) the in-process layer sits in front of it."""
+    service.cache.redis_link.connect_redis) the in-process layer sits in front of it."""
 
     def __init__(
         self,
@@ -126,7 +123,7 @@ class Resolver:
             self._link.close()
 
     def resolve(self, ref: Reference) -> Resolution:
-        """Raises service.errors.* as the client does (or a cached ImageNotFound)."""
+        """Raises service.registry.errors.* as the client does (or a cached ImageNotFound)."""
         return self._by_digest(ref) if ref.digest else self._by_tag(ref)
 
     # -- tag references ---------------------------------------------------------------------

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from service.config import ConfigError
-from service.errors import RegistryAuthError, RegistryUnavailable
-from service.reference import normalise_registry
-from service.transport import Reply, Transport, safe_text
+from service.registry.errors import RegistryAuthError, RegistryUnavailable
+from service.registry.reference import normalise_registry
+from service.registry.transport import Reply, Transport, safe_text
 
 log = logging.getLogger("service.registry")
 

@@ -10,16 +10,17 @@ from dataclasses import replace
 
 import requests
 
-from service.auth import Authenticator, CredentialStore
+from service.compat.image import Platform, ResolvedImage
 from service.config import Config
-from service.errors import (
+from service.registry.auth import Authenticator, CredentialStore
+from service.registry.errors import (
     ImageNotFound,
     RegistryAuthError,
     RegistryError,
     RegistryUnavailable,
 )
-from service.guard import Guard
-from service.manifest import (
+from service.registry.guard import Guard
+from service.registry.manifests import (
     MANIFEST_ACCEPT,
     Descriptor,
     ImageConfig,
@@ -31,9 +32,8 @@ from service.manifest import (
     parse_manifest,
     verify_digest,
 )
-from service.platform import Platform, ResolvedImage
-from service.reference import DOCKER_HUB, ImageReference, is_valid_digest
-from service.transport import Reply, Transport, registry_errors, safe_text, shared_session
+from service.registry.reference import DOCKER_HUB, ImageReference, is_valid_digest
+from service.registry.transport import Reply, Transport, registry_errors, safe_text, shared_session
 
 NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "BLOB_UNKNOWN"})
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from service.cache import RedisLink
+from service.cache.redis_link import RedisLink
 from service.metrics import SINGLEFLIGHT_WAITS
 
 T = TypeVar("T")

@@ -27,8 +27,8 @@ from requests.adapters import HTTPAdapter
 
 from service import metrics
 from service.config import Config
-from service.errors import RegistryRateLimited, RegistryTimeout, RegistryUnavailable
-from service.guard import Guard
+from service.registry.errors import RegistryRateLimited, RegistryTimeout, RegistryUnavailable
+from service.registry.guard import Guard
 
 log = logging.getLogger("service.registry")
 

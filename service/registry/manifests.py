@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from service.errors import RegistryUnavailable, UnsupportedManifest
-from service.platform import Platform
-from service.reference import is_valid_digest
+from service.compat.image import Platform
+from service.registry.errors import RegistryUnavailable, UnsupportedManifest
+from service.registry.reference import is_valid_digest
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from service import catalog
-from service.catalog import CLIENT, SERVER
-from service.versions import WindowsVersion
+from service.compat import catalog
+from service.compat.catalog import CLIENT, SERVER
+from service.compat.versions import WindowsVersion
 
 
 class Isolation(StrEnum):

@@ -9,12 +9,12 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from service import errors
-from service.reference import InvalidReference
-from service.versions import InvalidVersion
+from service.compat.versions import InvalidVersion
+from service.registry import errors
+from service.registry.reference import InvalidReference
 
 CONTENT_TYPE = "application/problem+json"
-log = logging.getLogger("service.problems")
+log = logging.getLogger("service.api.problems")
 
 TYPES: dict[str, tuple[int, str]] = {
     "invalid-request": (422, "Invalid request"),

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service import catalog
+from service.compat import catalog
 
 MAX_INPUT = 4096  # a whole `docker info` paste fits; anything longer is not a version
 MAX_PART = 2**31 - 1

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from service import catalog
-from service.catalog import CLIENT, SERVER
-from service.rules import (
+from service.compat import catalog
+from service.compat.catalog import CLIENT, SERVER
+from service.compat.rules import (
     BASELINES,
     EXACT_REVISION_BUILDS,
     STABLE_ABI_IMAGES,
@@ -19,7 +19,7 @@ from service.rules import (
     baseline_side,
     judge,
 )
-from service.versions import WindowsVersion
+from service.compat.versions import WindowsVersion
 
 DEFAULT_BASE = "mcr.microsoft.com/windows/servercore"
 HYPERV_DAEMON_JSON = '"exec-opts":["isolation=hyperv"]'

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from service import catalog
-from service.assessment import Assessment
-from service.platform import ResolvedImage
-from service.remedies import Remedy
-from service.rules import Host, Judgement
-from service.selection import Entry, Selection
-from service.versions import WindowsVersion
+from service.compat import catalog
+from service.compat.assessment import Assessment
+from service.compat.image import ResolvedImage
+from service.compat.remedies import Remedy
+from service.compat.rules import Host, Judgement
+from service.compat.selection import Entry, Selection
+from service.compat.versions import WindowsVersion
 
 
 def judgement(j: Judgement) -> dict:

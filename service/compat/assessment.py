@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from service import advisories, catalog
-from service.catalog import KINDS, SERVER
-from service.remedies import DEFAULT_BASE, BaseTag, Remedy, base_tag_for, remedies
-from service.rules import Host, Isolation, Judgement, Verdict, judge
-from service.versions import InvalidVersion, ParsedVersion, WindowsVersion, parse_version
+from service.compat import advisories, catalog
+from service.compat.catalog import KINDS, SERVER
+from service.compat.remedies import DEFAULT_BASE, BaseTag, Remedy, base_tag_for, remedies
+from service.compat.rules import Host, Isolation, Judgement, Verdict, judge
+from service.compat.versions import InvalidVersion, ParsedVersion, WindowsVersion, parse_version
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from service import catalog
-from service.assessment import Assessment, assess
-from service.platform import Platform
-from service.remedies import DEFAULT_BASE
-from service.rules import Host, Isolation, Judgement, Verdict, judge
-from service.versions import InvalidVersion, WindowsVersion, parse_version
+from service.compat import catalog
+from service.compat.assessment import Assessment, assess
+from service.compat.image import Platform
+from service.compat.remedies import DEFAULT_BASE
+from service.compat.rules import Host, Isolation, Judgement, Verdict, judge
+from service.compat.versions import InvalidVersion, WindowsVersion, parse_version
 
 ARCH_ALIASES = {"x86_64": "amd64", "x64": "amd64", "aarch64": "arm64"}
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from service.config import Config
-from service.errors import RegistryNotAllowed, RegistryUnavailable
-from service.reference import normalise_registry
+from service.registry.errors import RegistryNotAllowed, RegistryUnavailable
+from service.registry.reference import normalise_registry
 
 # Hosts a registry legitimately sends us to: token realms and blob CDNs (patterns as in the
 # allow-list). Only consulted for a registry that is itself allowed.

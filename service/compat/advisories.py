@@ -6,16 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from service import catalog
-from service.catalog import CLIENT, SERVER
-from service.rules import (
+from service.compat import catalog
+from service.compat.catalog import CLIENT, SERVER
+from service.compat.rules import (
     BASELINES,
     NEWER_REVISION_FIELD_FAILURES,
     Host,
     Judgement,
     Verdict,
 )
-from service.versions import WindowsVersion
+from service.compat.versions import WindowsVersion
 
 
 @dataclass(frozen=True)

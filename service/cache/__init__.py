@@ -1,0 +1,1 @@
+"""Caches in front of the registry: backends, single-flight, the resolver."""

@@ -1,0 +1,1 @@
+"""The judgement, pure: versions, catalog, rules, advisories, remedies, selection, sentences."""

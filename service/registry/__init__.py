@@ -1,0 +1,1 @@
+"""I/O to registries: reference grammar, manifests, guard, transport, auth, client."""
