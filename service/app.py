@@ -19,6 +19,8 @@ from service.config import Config
 from service.registry.guard import Guard
 
 VERSION = "0.1.0"
+# One line per question's blueprint; a new endpoint module adds its own here.
+BLUEPRINTS = (compat.blp, meta.blp)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -72,8 +74,8 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
     services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
     app.extensions["wincompat"] = services
     api = WincompatApi(app)
-    api.register_blueprint(compat.blp)
-    api.register_blueprint(meta.blp)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
     app.before_request(_start)
     app.after_request(_finish)
     logs.configure()

@@ -665,9 +665,7 @@ def test_guard_refuses_names_that_do_not_resolve():
 
 # -- auth pieces ------------------------------------------------------------------------------
 EXCHANGES = json.loads(
-    (
-        Path(__file__).resolve().parent / "data/registry/http_exchanges.json"
-    ).read_text()
+    (Path(__file__).resolve().parent / "data/registry/http_exchanges.json").read_text()
 )
 
 

@@ -1,0 +1,13 @@
+"""What the commands share: exit codes and how a problem is printed."""
+
+from __future__ import annotations
+
+EXIT_COMPATIBLE, EXIT_INCOMPATIBLE, EXIT_ERROR = 0, 1, 2
+
+
+def problem_lines(problem: dict) -> str:
+    """A problem+json body as the lines a person reads on stderr."""
+    lines = [f"error: {problem.get('title', 'failed')}: {problem.get('detail', '')}"]
+    for field, messages in (problem.get("errors") or {}).items():
+        lines += [f"  {field}: {m}" for m in messages]
+    return "\n".join(lines)
