@@ -18,6 +18,7 @@ from service.compat import catalog
 from service.compat.assessment import assess, host_from_text, parse_image_version
 from service.compat.selection import select_platform
 from service.compat.versions import InvalidVersion
+from service.pastes.question import Question, missing_sentence, read_question
 from service.registry.errors import RegistryNotAllowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
 
@@ -53,6 +54,32 @@ class Compat(MethodView):
 
 
 def respond(args: dict) -> Response:
+    rendered = answer(args)
+    return rendered if isinstance(rendered, Response) else _send(rendered)
+
+
+def _with_question(args: dict) -> dict | Response:
+    """Fill image/image_version/host from `q`; what the caller gave explicitly wins."""
+    if args.get("image") and args.get("image_version"):
+        return invalid("image", "Give exactly one of `image` and `image_version`.")
+    question = read_question(args["q"])
+    filled = {**args}
+    if not (args.get("image") or args.get("image_version")):
+        filled["image"], filled["image_version"] = question.image, question.image_version
+    filled["host"] = args.get("host") or question.host
+    still = Question(filled.get("image"), filled.get("image_version"), filled.get("host"))
+    if still.missing:
+        return invalid("q", missing_sentence(still))
+    return filled
+
+
+def answer(args: dict) -> Rendered | Response:
+    """The answer to one question as data, or the problem response saying what is wrong.
+    The page, the badge and the MCP tools ask through here too."""
+    if args.get("q"):
+        args = _with_question(args)
+        if isinstance(args, Response):
+            return args
     try:
         host, notes = host_from_text(args["host"], args.get("host_type"))
     except (InvalidVersion, ValueError) as exc:
@@ -61,7 +88,7 @@ def respond(args: dict) -> Response:
         rendered = _version_answer(args, host, notes)
     else:
         rendered = _image_answer(args, host, notes)
-    return rendered if isinstance(rendered, Response) else _send(rendered)
+    return rendered
 
 
 def _version_answer(args: dict, host, notes) -> Rendered | Response:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from service.compat.versions import InvalidVersion
@@ -14,6 +14,8 @@ from service.registry import errors
 from service.registry.reference import InvalidReference
 
 CONTENT_TYPE = "application/problem+json"
+# What a client may ask for; a bot reading bodies as text gets one line, never JSON.
+_OFFERED = (CONTENT_TYPE, "application/json", "text/plain")
 log = logging.getLogger("service.api.problems")
 
 TYPES: dict[str, tuple[int, str]] = {
@@ -56,9 +58,32 @@ def problem(
         **({"errors": errors} if errors else {}),
         **extra,
     }
+    if _wants_text():
+        return Response(
+            one_line(body) + "\n",
+            status=body["status"],
+            headers=headers or {},
+            mimetype="text/plain",
+        )
     return Response(
         json.dumps(body), status=body["status"], headers=headers or {}, mimetype=CONTENT_TYPE
     )
+
+
+def _wants_text() -> bool:
+    if not has_request_context() or "text/plain" not in request.environ.get("HTTP_ACCEPT", ""):
+        return False
+    return request.accept_mimetypes.best_match(_OFFERED) == "text/plain"
+
+
+def one_line(body: dict) -> str:
+    """A problem as one line a person can read: the detail, and each bad field's message
+    unless the detail already says it."""
+    detail = str(body.get("detail") or body.get("title") or "Error")
+    said = [m for messages in (body.get("errors") or {}).values() for m in messages]
+    extra = [f"{f}: {m}" for f, ms in (body.get("errors") or {}).items() for m in ms if m != detail]
+    line = detail if not extra or said == [detail] else f"{detail} {'; '.join(extra)}"
+    return " ".join(line.split())
 
 
 def invalid(field: str, message: str, status: int = 422) -> Response:

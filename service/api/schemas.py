@@ -8,6 +8,7 @@ from marshmallow import validate
 MAX_HOST = 4096
 MAX_IMAGE = 1024
 MAX_VERSION = 256
+MAX_QUESTION = 4096
 VERDICTS = ("supported", "unsupported", "preview", "unknown")
 
 
@@ -30,11 +31,11 @@ class CompatQuerySchema(ma.Schema):
         },
     )
     host = ma.fields.String(
-        required=True,
         validate=validate.Length(min=1, max=MAX_HOST),
         metadata={
             "description": "The host's version in any shape: `10.0.20348.2113`, `ver` output, "
-            "`docker info` OperatingSystem, BuildLabEx, kernel version, `ltsc2022`, ...",
+            "`docker info` OperatingSystem, BuildLabEx, kernel version, `ltsc2022`, ... "
+            "Required unless `q` names it.",
             "example": "10.0.20348.2700",
         },
     )
@@ -48,8 +49,23 @@ class CompatQuerySchema(ma.Schema):
         metadata={"description": "The host's architecture."},
     )
 
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=MAX_QUESTION),
+        metadata={
+            "description": "The question in words, for chatbots: an image reference or OS "
+            "version and a host are read from it; `image`, `image_version` and `host` given "
+            "as well take precedence. Anything missing gets a 422 saying what to add.",
+            "example": "will mcr.microsoft.com/windows/servercore:ltsc2019 run on Windows "
+            "Server 2022?",
+        },
+    )
+
     @ma.validates_schema
     def one_image(self, data, **kwargs):
+        if data.get("q"):  # the question fills in what is missing; checked after reading it
+            return
+        if not data.get("host"):
+            raise ma.ValidationError({"host": ["Missing data for required field."]})
         given = [name for name in ("image", "image_version") if data.get(name)]
         if len(given) != 1:
             message = "Give exactly one of `image` and `image_version`."
