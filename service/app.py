@@ -12,15 +12,16 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, meta, problems
+from service.api import compat, meta, problems, web
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
 from service.config import Config
 from service.registry.guard import Guard
+from service.web import install as web_install
 
 VERSION = "0.1.0"
 # One line per question's blueprint; a new endpoint module adds its own here.
-BLUEPRINTS = (compat.blp, meta.blp)
+BLUEPRINTS = (compat.blp, meta.blp, web.blp)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -66,7 +67,7 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=web_install.SWAGGER_UI_URL,
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
@@ -76,6 +77,7 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    web_install.install(app, config.cors_origins)
     app.before_request(_start)
     app.after_request(_finish)
     logs.configure()
