@@ -1,0 +1,218 @@
+"""The page and /docs in a real browser: Debian's headless Chromium driven by Selenium through
+the system chromedriver, against a real `wincompat serve` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--window-size=1100,1500",
+    # Nothing but loopback: every other host goes to a closed proxy port and fails.
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+)
+QUESTION = {
+    "image_version": "10.0.17763.5329",
+    "host": "Microsoft Windows [Version 10.0.20348.2700]",
+}
+VERDICT = "Yes, with Hyper-V isolation only"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service_url(tmp_path_factory):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "WEB_CONCURRENCY": "1",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("prom")),
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "service.cli", "serve", "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"wincompat serve did not come up: {process.stderr.read1().decode()}")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def _browser(profile: Path, *, javascript: bool) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    # A driver path given: Selenium Manager has nothing to look up or download.
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    driver = _browser(tmp_path_factory.mktemp("chromium-js"), javascript=True)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def plain_browser(tmp_path_factory):
+    driver = _browser(tmp_path_factory.mktemp("chromium-nojs"), javascript=False)
+    yield driver
+    driver.quit()
+
+
+def _requested_urls(driver: webdriver.Chrome) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def _outside(urls: list[str], base: str) -> list[str]:
+    """Network requests (not the browser's own chrome:// pages) to anywhere but the service."""
+    web = [u for u in urls if u.startswith(("http:", "https:", "ws:", "wss:"))]
+    return [u for u in web if not u.startswith(base + "/")]
+
+
+def _fill(driver: webdriver.Chrome) -> None:
+    driver.find_element(By.ID, "image_version").send_keys(QUESTION["image_version"])
+    driver.find_element(By.ID, "host").send_keys(QUESTION["host"])
+    Select(driver.find_element(By.ID, "host_type")).select_by_value("server")
+
+
+def _verdict(driver: webdriver.Chrome) -> str:
+    wait = WebDriverWait(driver, 10)
+    return wait.until(EC.visibility_of_element_located((By.ID, "answer-title"))).text
+
+
+def test_form_with_javascript(browser, service_url, tmp_path):
+    browser.get(f"{service_url}/")
+    _fill(browser)
+    browser.find_element(By.ID, "ask").click()
+    WebDriverWait(browser, 10).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "#answer[data-via='fetch']"))
+    )
+    assert _verdict(browser).startswith(VERDICT)
+    assert browser.find_element(By.ID, "mode-process").text.startswith("✗ Does not run")
+    assert browser.find_element(By.ID, "mode-hyperv").text.startswith("✓ Runs")
+    copy = browser.find_element(By.CSS_SELECTOR, "button[data-copy='copy-1']")
+    assert copy.is_displayed() and copy.text == "Copy FROM line"
+    # The address bar now carries the question: the link can be shared.
+    query = parse_qs(urlsplit(browser.current_url).query)
+    assert query["image_version"] == [QUESTION["image_version"]]
+    assert query["host"] == [QUESTION["host"]]
+    browser.save_screenshot(str(tmp_path / "page.png"))
+    assert (tmp_path / "page.png").stat().st_size > 10_000
+    assert _outside(_requested_urls(browser), service_url) == []
+
+
+def test_form_without_javascript_by_keyboard(plain_browser, service_url, tmp_path):
+    plain_browser.get(f"{service_url}/")
+    plain_browser.find_element(By.ID, "image").click()
+    active = plain_browser.switch_to.active_element
+    active.send_keys(Keys.TAB)  # to the OS version field
+    plain_browser.switch_to.active_element.send_keys(QUESTION["image_version"], Keys.TAB)
+    plain_browser.switch_to.active_element.send_keys(QUESTION["host"])
+    assert plain_browser.switch_to.active_element.get_attribute("id") == "host"
+    plain_browser.find_element(By.ID, "image_version").send_keys(Keys.ENTER)  # submits
+    assert _verdict(plain_browser).startswith(VERDICT)
+    # No script ran: the copy buttons stay hidden, the lines to copy are there as text.
+    copy = plain_browser.find_element(By.CSS_SELECTOR, "button[data-copy='copy-1']")
+    assert not copy.is_displayed()
+    assert "FROM mcr.microsoft.com/windows/servercore:ltsc2022" in plain_browser.page_source
+    assert "image_version=10.0.17763.5329" in plain_browser.current_url
+    plain_browser.save_screenshot(str(tmp_path / "page-nojs.png"))
+
+
+def test_deep_link_shows_an_error_by_the_field(plain_browser, service_url):
+    plain_browser.get(f"{service_url}/?image_version=ltsc2022&host=banana")
+    error = plain_browser.find_element(By.ID, "host-error")
+    assert "'banana' is not a Windows version" in error.text
+    host = plain_browser.find_element(By.ID, "host")
+    assert host.get_attribute("aria-invalid") == "true"
+    assert host.get_attribute("value") == "banana"
+
+
+def test_docs_render_offline(browser, service_url):
+    browser.get_log("performance")  # drop what earlier tests fetched
+    browser.get(f"{service_url}/docs")
+    wait = WebDriverWait(browser, 20)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".opblock-summary-path")))
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert {"/compat", "/badge.svg", "/versions"} <= {p.replace("\u200b", "") for p in paths}
+    urls = _requested_urls(browser)
+    assert any(u.endswith("/docs/assets/swagger-ui-bundle.js") for u in urls)
+    assert _outside(urls, service_url) == []
+
+
+def test_readable_on_a_phone(plain_browser, service_url):
+    # A phone's viewport through the DevTools protocol: windows have a desktop minimum width.
+    metrics = {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
+    plain_browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        plain_browser.get(f"{service_url}/?image_version=ltsc2019&host=10.0.20348.2700")
+        assert _verdict(plain_browser).startswith(VERDICT)
+        width = plain_browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert width[0] <= width[1], width  # no sideways scrolling
+    finally:
+        plain_browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
