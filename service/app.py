@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, meta, problems, web
+from service.api import compat, meta, problems, toolschema, web
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
 from service.config import Config
@@ -68,13 +68,13 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL=web_install.SWAGGER_UI_URL,
-        API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
+        API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}, "servers": toolschema.SERVERS},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     resolver = resolver or build_resolver(config)
     services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
     app.extensions["wincompat"] = services
-    api = WincompatApi(app)
+    api = WincompatApi(app, spec_kwargs={"extra_plugins": [toolschema.OperationIds()]})
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     web_install.install(app, config.cors_origins)

@@ -38,18 +38,26 @@ class Rendered:
 class Compat(MethodView):
     @blp.arguments(QUERY, location="query", as_kwargs=True)
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
-    @blp.doc(**problem_docs(text=True))
+    @blp.doc(operationId="checkCompat", **problem_docs(text=True))
     def get(self, **args):
         """Judge an image against a host, per isolation mode
 
-        `Accept: text/plain` returns just the summary sentence."""
+        Call this when someone asks whether a Windows container image (a reference, or its OS
+        version) will run on a host: give `image` or `image_version`, and `host` in any shape
+        they pasted, or the whole question in words as `q`. The answer has a verdict per
+        isolation mode, the reason, warnings, remedies and a `summary` sentence to say as is.
+        `Accept: text/plain` returns just that sentence; errors then come as one line too.
+        Repeat requests with `If-None-Match` get 304 while the answer holds."""
         return respond(args)
 
     @blp.arguments(QUERY, location="json", as_kwargs=True)
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
-    @blp.doc(**problem_docs())
+    @blp.doc(operationId="checkCompatPost", **problem_docs(body=True))
     def post(self, **args):
-        """Judge an image against a host, with the question as a JSON body"""
+        """Judge an image against a host, with the question as a JSON body
+
+        The same question and answer as GET /compat; call this when the host text is a long
+        paste (a whole `docker info`) that is awkward in a query string."""
         return respond(args)
 
 

@@ -102,7 +102,7 @@ PROBLEM_EXAMPLES = {
 TEXT_EXAMPLE = COMPAT_EXAMPLE["summary"] + "\n"
 
 
-def problem_docs(*, text: bool = False) -> dict:
+def problem_docs(*, text: bool = False, body: bool = False) -> dict:
     """`responses` for @blp.doc: each problem type of api.md with its status; with `text`,
     the text/plain answer too."""
     responses: dict[str, dict] = {}
@@ -111,9 +111,22 @@ def problem_docs(*, text: bool = False) -> dict:
         answer = {"schema": {"$ref": "#/components/schemas/CompatResponse"}}
         answer["example"] = COMPAT_EXAMPLE
         content = {"application/json": answer, "text/plain": plain}
-        responses["200"] = {"description": "The answer", "content": content}
+        headers = {
+            "ETag": {"description": "Weak validator of this answer", "schema": {"type": "string"}},
+            "Cache-Control": {
+                "description": "`max-age` for as long as the answer holds",
+                "schema": {"type": "string"},
+            },
+        }
+        responses["200"] = {"description": "The answer", "content": content, "headers": headers}
+        responses["304"] = {
+            "description": "Not Modified: the answer named by `If-None-Match` still holds",
+            "headers": headers,
+        }
     for kind, (status, title) in TYPES.items():
-        statuses = (400, 422) if kind == "invalid-request" else (status,)
+        statuses = (
+            ((400, 422, 413) if body else (400, 422)) if kind == "invalid-request" else (status,)
+        )
         for code in statuses:
             example = {
                 "type": f"/problems/{kind}",
@@ -136,5 +149,8 @@ def problem_docs(*, text: bool = False) -> dict:
                 },
             )
             entry["description"] = " / ".join(filter(None, [entry["description"], title]))
+            if text:  # Accept: text/plain gets the detail as one line
+                line = {"schema": {"type": "string"}, "example": PROBLEM_EXAMPLES[kind] + "\n"}
+                entry["content"].setdefault("text/plain", line)
             entry["content"]["application/problem+json"]["examples"][kind] = {"value": example}
     return {"responses": responses}

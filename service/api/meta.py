@@ -40,29 +40,40 @@ def _catalog_body() -> bytes:
 
 
 CATALOG_BODY = _catalog_body()  # the catalog is data: render it once
+VERSIONS_EXAMPLE = json.loads(CATALOG_BODY)["releases"][0]
 
 
 @blp.route("/versions")
-@blp.response(200, VersionsSchema)
+@blp.response(200, VersionsSchema, example={"releases": [VERSIONS_EXAMPLE]})
+@blp.doc(operationId="listVersions")
 def versions():
-    """The release catalog: builds, names, kinds, channels, image tags, support dates"""
+    """The release catalog: builds, names, kinds, channels, image tags, support dates
+
+    Call this to list Windows releases by build (17763 is Windows Server 2019, ...), to
+    find which base-image tags exist for a build, or when support ends."""
     return Response(
         CATALOG_BODY, mimetype="application/json", headers={"Cache-Control": "max-age=86400"}
     )
 
 
 @blp.route("/healthz")
-@blp.response(200, StatusSchema)
+@blp.response(200, StatusSchema, example={"status": "ok"})
+@blp.doc(operationId="getHealth")
 def healthz():
-    """Liveness: answers while the process serves; never calls a registry"""
+    """Liveness: answers while the process serves; never calls a registry
+
+    For orchestrators' liveness probes; an assistant has no reason to call it."""
     return {"status": "ok"}
 
 
 @blp.route("/readyz")
-@blp.response(200, StatusSchema)
+@blp.response(200, StatusSchema, example={"status": "ok", "checks": {"config": "ok"}})
 @blp.alt_response(503, schema=StatusSchema, description="The cache backend does not answer")
+@blp.doc(operationId="getReadiness")
 def readyz():
-    """Readiness: configuration loaded and the cache backend (Redis, if configured) answers"""
+    """Readiness: configuration loaded and the cache backend (Redis, if configured) answers
+
+    For orchestrators' readiness probes: whether this replica should get traffic."""
     services = current_app.extensions["wincompat"]
     redis_ok = services.resolver.ready()
     checks = {"config": "ok", "cache": "ok" if redis_ok else "redis unreachable"}
@@ -71,8 +82,16 @@ def readyz():
 
 
 @blp.route("/metrics")
-@blp.response(200, content_type="text/plain", description="Prometheus text format")
+@blp.response(
+    200,
+    content_type="text/plain",
+    description="Prometheus text format",
+    example='wincompat_http_requests_total{endpoint="/compat",method="GET",status="200"} 1.0\n',
+)
+@blp.doc(operationId="getMetrics")
 def metrics_view():
-    """Prometheus metrics, aggregated across gunicorn workers"""
+    """Prometheus metrics, aggregated across gunicorn workers
+
+    For a Prometheus scraper: request counts and latencies, cache and registry events."""
     body, content_type = metrics.render()
     return Response(body, content_type=content_type)

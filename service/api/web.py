@@ -43,6 +43,7 @@ CHOICES = {
 }
 LIMITS = {"image": MAX_IMAGE, "version": MAX_VERSION, "host": MAX_HOST}
 QUERY = CompatQuerySchema()
+EXAMPLE = badge.svg(badge.Badge(badge.LABEL, "hyper-v only", badge.COLOURS["hyperv"], "hyperv"))
 BADGE_QUERY = BadgeQuerySchema()
 
 
@@ -103,14 +104,15 @@ flask.Blueprint.add_url_rule(blp, "/", "page", page, methods=["GET", "POST"])
 @blp.doc(
     operationId="getBadge",
     summary="An SVG badge with the verdict, for READMEs and portals",
-    description="Call it from an `<img>` tag: the same parameters as GET /compat, plus `label`. "
+    description="Call it to embed the verdict in a README or a portal page with an `<img>` "
+    "tag; it takes the same parameters as GET /compat, plus `label` and `isolation`. "
     "Errors still answer 200 with a grey badge (so the image shows) and name the problem type "
     "in the `X-Problem-Type` header.",
     parameters=[{"in": "query", "schema": BadgeQuerySchema}],
     responses={
         "200": {
             "description": "The badge; Cache-Control is the answer's.",
-            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+            "content": {"image/svg+xml": {"schema": {"type": "string"}, "example": EXAMPLE}},
             "headers": {
                 "X-Problem-Type": {
                     "description": "Set when the badge shows an error: the problem type",
