@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from redis_harness import *  # noqa: F403  (fixtures: real redis-server on 127.0.0.1)
 from registry_harness import *  # noqa: F403  (fixtures: real docker-registry on 127.0.0.1)
+from serve_harness import *  # noqa: F403  (fixture: a real `wincompat serve` on 127.0.0.1)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"  # copied from ../shared; see tests/data/README.md

@@ -4,16 +4,10 @@ the system chromedriver, against a real `wincompat serve` on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -21,7 +15,6 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = (
     "--headless=new",
@@ -46,46 +39,6 @@ QUESTION = {
     "host": "Microsoft Windows [Version 10.0.20348.2700]",
 }
 VERDICT = "Yes, with Hyper-V isolation only"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def service_url(tmp_path_factory):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "WEB_CONCURRENCY": "1",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("prom")),
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [sys.executable, "-m", "service.cli", "serve", "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"wincompat serve did not come up: {process.stderr.read1().decode()}")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def _browser(profile: Path, *, javascript: bool) -> webdriver.Chrome:
@@ -143,8 +96,8 @@ def _verdict(driver: webdriver.Chrome) -> str:
     return wait.until(EC.visibility_of_element_located((By.ID, "answer-title"))).text
 
 
-def test_form_with_javascript(browser, service_url, tmp_path):
-    browser.get(f"{service_url}/")
+def test_form_with_javascript(browser, wincompat_url, tmp_path):
+    browser.get(f"{wincompat_url}/")
     _fill(browser)
     browser.find_element(By.ID, "ask").click()
     WebDriverWait(browser, 10).until(
@@ -161,11 +114,11 @@ def test_form_with_javascript(browser, service_url, tmp_path):
     assert query["host"] == [QUESTION["host"]]
     browser.save_screenshot(str(tmp_path / "page.png"))
     assert (tmp_path / "page.png").stat().st_size > 10_000
-    assert _outside(_requested_urls(browser), service_url) == []
+    assert _outside(_requested_urls(browser), wincompat_url) == []
 
 
-def test_form_without_javascript_by_keyboard(plain_browser, service_url, tmp_path):
-    plain_browser.get(f"{service_url}/")
+def test_form_without_javascript_by_keyboard(plain_browser, wincompat_url, tmp_path):
+    plain_browser.get(f"{wincompat_url}/")
     plain_browser.find_element(By.ID, "image").click()
     active = plain_browser.switch_to.active_element
     active.send_keys(Keys.TAB)  # to the OS version field
@@ -182,8 +135,8 @@ def test_form_without_javascript_by_keyboard(plain_browser, service_url, tmp_pat
     plain_browser.save_screenshot(str(tmp_path / "page-nojs.png"))
 
 
-def test_deep_link_shows_an_error_by_the_field(plain_browser, service_url):
-    plain_browser.get(f"{service_url}/?image_version=ltsc2022&host=banana")
+def test_deep_link_shows_an_error_by_the_field(plain_browser, wincompat_url):
+    plain_browser.get(f"{wincompat_url}/?image_version=ltsc2022&host=banana")
     error = plain_browser.find_element(By.ID, "host-error")
     assert "'banana' is not a Windows version" in error.text
     host = plain_browser.find_element(By.ID, "host")
@@ -191,24 +144,24 @@ def test_deep_link_shows_an_error_by_the_field(plain_browser, service_url):
     assert host.get_attribute("value") == "banana"
 
 
-def test_docs_render_offline(browser, service_url):
+def test_docs_render_offline(browser, wincompat_url):
     browser.get_log("performance")  # drop what earlier tests fetched
-    browser.get(f"{service_url}/docs")
+    browser.get(f"{wincompat_url}/docs")
     wait = WebDriverWait(browser, 20)
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".opblock-summary-path")))
     paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert {"/compat", "/badge.svg", "/versions"} <= {p.replace("\u200b", "") for p in paths}
     urls = _requested_urls(browser)
     assert any(u.endswith("/docs/assets/swagger-ui-bundle.js") for u in urls)
-    assert _outside(urls, service_url) == []
+    assert _outside(urls, wincompat_url) == []
 
 
-def test_readable_on_a_phone(plain_browser, service_url):
+def test_readable_on_a_phone(plain_browser, wincompat_url):
     # A phone's viewport through the DevTools protocol: windows have a desktop minimum width.
     metrics = {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
     plain_browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     try:
-        plain_browser.get(f"{service_url}/?image_version=ltsc2019&host=10.0.20348.2700")
+        plain_browser.get(f"{wincompat_url}/?image_version=ltsc2019&host=10.0.20348.2700")
         assert _verdict(plain_browser).startswith(VERDICT)
         width = plain_browser.execute_script(
             "return [document.documentElement.scrollWidth, window.innerWidth]"

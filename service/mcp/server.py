@@ -1,0 +1,67 @@
+"""MCP tools over the API's questions: inputs are the API's fields, outputs its JSON answers.
+Tools exist for the endpoints this build has; errors come back as the problem's one line."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from service.api.problems import one_line
+from service.api.schemas import MAX_HOST, MAX_IMAGE, MAX_QUESTION, MAX_VERSION
+from service.mcp.backends import Backend
+
+INSTRUCTIONS = (
+    "wincompat answers whether a Windows container image runs on a Windows host, per isolation "
+    "mode (process, Hyper-V), with the reason and what to do. Call check_compat with an image "
+    "reference (or the image's OS version) and the host's version in whatever shape the person "
+    "pasted; say the answer's `summary` sentence as is."
+)
+
+CHECK_COMPAT = (
+    "Will this Windows container image run on this host? Call it when someone asks whether an "
+    "image (e.g. mcr.microsoft.com/windows/servercore:ltsc2019, or its OS version "
+    "10.0.17763.5329) runs on a host (10.0.20348.2700, `ver` output, `docker info`, "
+    "'Windows Server 2022'), or pastes a container that fails to start with 0xc0370101. "
+    "Returns the verdict per isolation mode, the reason, warnings, remedies and a `summary` "
+    "sentence. Give `image` or `image_version`, and `host`; or the whole question as `q`."
+)
+
+Image = Annotated[str | None, Field(max_length=MAX_IMAGE, description="An image reference")]
+ImageVersion = Annotated[
+    str | None, Field(max_length=MAX_VERSION, description="Instead of image: its OS version")
+]
+Host = Annotated[
+    str | None, Field(max_length=MAX_HOST, description="The host's version, in any shape")
+]
+Question = Annotated[
+    str | None, Field(max_length=MAX_QUESTION, description="The whole question in words")
+]
+
+
+def _ask(backend: Backend, method: str, path: str, fields: dict[str, Any]) -> dict[str, Any]:
+    status, body = backend.call(method, path, {k: v for k, v in fields.items() if v is not None})
+    if status != 200:
+        raise ToolError(one_line(body) if body else f"The service answered {status}.")
+    return body
+
+
+def build_server(backend: Backend) -> MCPServer:
+    server = MCPServer(name="wincompat", instructions=INSTRUCTIONS)
+
+    @server.tool(name="check_compat", description=CHECK_COMPAT)
+    def check_compat(
+        host: Host = None,
+        image: Image = None,
+        image_version: ImageVersion = None,
+        host_type: Literal["server", "client"] | None = None,
+        arch: Literal["amd64", "arm64"] = "amd64",
+        q: Question = None,
+    ) -> dict[str, Any]:
+        fields = {"host": host, "image": image, "image_version": image_version}
+        fields |= {"host_type": host_type, "arch": arch, "q": q}
+        return _ask(backend, "POST", "/compat", fields)
+
+    return server
