@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.app import create_app
 from service.config import Config
@@ -202,3 +204,40 @@ def test_page_posts_and_marks_a_bad_field(client):
     assert r.status_code == 422
     assert 'aria-invalid="true" aria-describedby="host-error"' in html
     assert "&#39;banana&#39; is not a Windows version" in html
+
+
+@pytest.mark.parametrize("accept", ["text/plain", "application/json", "*/*"], ids=str)
+def test_page_and_badge_whatever_the_client_accepts(client, accept):
+    headers = {"Accept": accept}
+    page = client.get("/?host=banana&image_version=ltsc2022", headers=headers)
+    assert page.status_code == 422 and "is not a Windows version" in page.get_data(as_text=True)
+    svg = client.get("/badge.svg?host=ltsc2022&image=example.com/x", headers=headers)
+    assert (
+        svg.status_code == 200 and svg.headers["X-Problem-Type"] == "/problems/registry-not-allowed"
+    )
+
+
+TEXT = st.text(max_size=200)
+FORM = st.fixed_dictionaries(
+    {},
+    optional={
+        k: TEXT for k in ("image", "image_version", "host", "host_type", "isolation", "q", "label")
+    },
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(FORM)
+def test_no_input_breaks_the_page_the_badge_or_q(client, fields):
+    fields = {
+        k: v for k, v in fields.items() if not k.startswith("image") or "/" not in v
+    }  # no I/O
+    page = client.get("/", query_string=fields)
+    assert page.status_code in (200, 400, 422), page.data[:300]
+    svg = client.get("/badge.svg", query_string=fields)
+    assert svg.status_code == 200
+    ET.fromstring(svg.data)
+    compat = client.get("/compat", query_string={"q": fields.get("q", "") or "x"})
+    assert compat.status_code in (200, 422), compat.data[:300]

@@ -58,16 +58,15 @@ def problem(
         **({"errors": errors} if errors else {}),
         **extra,
     }
-    if _wants_text():
-        return Response(
-            one_line(body) + "\n",
-            status=body["status"],
-            headers=headers or {},
-            mimetype="text/plain",
-        )
-    return Response(
-        json.dumps(body), status=body["status"], headers=headers or {}, mimetype=CONTENT_TYPE
+    text = _wants_text()
+    response = Response(
+        one_line(body) + "\n" if text else json.dumps(body),
+        status=body["status"],
+        headers=headers or {},
+        mimetype="text/plain" if text else CONTENT_TYPE,
     )
+    response.problem = body  # the page and the badge read it whatever the representation
+    return response
 
 
 def _wants_text() -> bool:

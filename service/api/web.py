@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import flask
@@ -59,7 +58,7 @@ def _ask(values: dict) -> tuple[dict | None, dict | None, int]:
     except RegistryError as exc:
         result = from_registry_error(exc)
     if isinstance(result, Response):
-        return None, json.loads(result.get_data()), 0
+        return None, result.problem, 0
     return result.payload, None, result.max_age
 
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 LABEL = "windows compat"
 MAX_LABEL = 40
+# Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/FFFF).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # Colours dark enough for white text (WCAG AA at 11px bold-ish): green, amber, red, grey.
 COLOURS = {
@@ -78,11 +81,12 @@ def _width(text: str) -> int:
 
 
 def svg(badge: Badge) -> str:
-    label, message = escape(badge.label[:MAX_LABEL]), escape(badge.message)
-    left, right = _width(badge.label[:MAX_LABEL]) + 12, _width(badge.message) + 12
+    raw_label = _NOT_XML.sub("", badge.label[:MAX_LABEL])
+    label, message = escape(raw_label), escape(badge.message)
+    left, right = _width(raw_label) + 12, _width(badge.message) + 12
     width = left + right
     title = f"{label}: {message}"
-    aria = escape(f"{badge.label[:MAX_LABEL]}: {badge.message}", {'"': "&quot;"})
+    aria = escape(f"{raw_label}: {badge.message}", {'"': "&quot;"})
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" '
         f'aria-label="{aria}"><title>{title}</title>'
