@@ -43,7 +43,6 @@ CHOICES = {
 LIMITS = {"image": MAX_IMAGE, "version": MAX_VERSION, "host": MAX_HOST}
 QUERY = CompatQuerySchema()
 EXAMPLE = badge.svg(badge.Badge(badge.LABEL, "hyper-v only", badge.COLOURS["hyperv"], "hyperv"))
-BADGE_QUERY = BadgeQuerySchema()
 
 
 def _ask(values: dict) -> tuple[dict | None, dict | None, int]:
