@@ -169,3 +169,31 @@ def test_readable_on_a_phone(plain_browser, wincompat_url):
         assert width[0] <= width[1], width  # no sideways scrolling
     finally:
         plain_browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# WCAG 2 contrast of each element's text against the first opaque background behind it.
+CONTRAST_JS = """
+function rgb(s) { return s.match(/[\\d.]+/g).map(Number); }
+function lum(c) { var v = c.slice(0, 3).map(function (x) { x /= 255;
+  return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+  return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; }
+function bg(e) { for (; e; e = e.parentElement) { var c = rgb(getComputedStyle(e).backgroundColor);
+  if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; }
+return Array.from(document.querySelectorAll(arguments[0])).map(function (e) {
+  var a = lum(rgb(getComputedStyle(e).color)), b = lum(bg(e));
+  return [e.tagName + "." + e.className, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; });
+"""
+TEXT_ELEMENTS = (
+    "h1, h2, p, label, legend, .badge, .reason, button:not([hidden]), a, pre, .error, li"
+)
+
+
+def test_text_contrast_is_at_least_4_5(plain_browser, wincompat_url):
+    plain_browser.get(f"{wincompat_url}/?image_version=ltsc2019&host=banana")
+    errors = plain_browser.execute_script(CONTRAST_JS, TEXT_ELEMENTS)
+    plain_browser.get(f"{wincompat_url}/?image_version=ltsc2019&host=10.0.20348.2700")
+    answers = plain_browser.execute_script(CONTRAST_JS, TEXT_ELEMENTS)
+    measured = errors + answers
+    assert len(measured) > 20
+    low = [(name, round(ratio, 2)) for name, ratio in measured if ratio < 4.5]
+    assert low == []
