@@ -68,6 +68,7 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL=web_install.SWAGGER_UI_URL,
+        OPENAPI_SWAGGER_UI_CONFIG=web_install.SWAGGER_UI_CONFIG,
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}, "servers": toolschema.SERVERS},
         MAX_CONTENT_LENGTH=64 * 1024,
     )

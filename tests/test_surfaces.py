@@ -121,6 +121,7 @@ def test_badge_label_is_escaped_and_bounded(client):
 def test_docs_assets_are_served_locally(client):
     page = client.get("/docs").get_data(as_text=True)
     assert "cdn" not in page and "http" not in page.split("<script>")[0]
+    assert '"validatorUrl": null' in page  # no call to validator.swagger.io either
     for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
         assert f'"docs/assets/{asset}"' in page
         r = client.get(f"/docs/assets/{asset}")

@@ -9,6 +9,8 @@ from swagger_ui_bundle import swagger_ui_path
 
 # Relative to /docs, so the page also works behind a path-prefixing proxy.
 SWAGGER_UI_URL = "docs/assets/"
+# Swagger UI would otherwise send the spec's URL to validator.swagger.io for a badge.
+SWAGGER_UI_CONFIG = {"validatorUrl": None}
 ASSET_MAX_AGE = 86_400
 EXPOSED = ["ETag", "Retry-After", "X-Request-ID"]
 ALLOWED_HEADERS = ["Accept", "Content-Type", "If-None-Match", "X-Request-ID"]
