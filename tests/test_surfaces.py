@@ -183,7 +183,7 @@ def test_page_without_a_question_is_the_form(client):
     r = client.get("/")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and r.content_type.startswith("text/html")
-    for field in ("image", "image_version", "host", "host_type", "isolation"):
+    for field in ("q", "image", "image_version", "host", "host_type", "isolation"):
         assert f'<label for="{field}">' in html and f'id="{field}"' in html
     assert 'id="answer-title"' not in html
     assert "http://" not in html and "https://" not in html  # nothing from elsewhere
@@ -242,3 +242,12 @@ def test_no_input_breaks_the_page_the_badge_or_q(client, fields):
     ET.fromstring(svg.data)
     compat = client.get("/compat", query_string={"q": fields.get("q", "") or "x"})
     assert compat.status_code in (200, 422), compat.data[:300]
+
+
+def test_page_answers_a_question_in_words(client):
+    q = "will ltsc2019 run on Windows Server 2022?"
+    html = client.get("/", query_string={"q": q}).get_data(as_text=True)
+    assert "Yes, with Hyper-V isolation only" in html
+    missing = client.get("/", query_string={"q": "will ltsc2019 run?"})
+    assert missing.status_code == 422
+    assert 'id="q-error">Add the host' in missing.get_data(as_text=True)

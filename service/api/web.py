@@ -11,7 +11,13 @@ from flask_smorest import Blueprint
 
 from service.api import compat
 from service.api.problems import from_registry_error
-from service.api.schemas import MAX_HOST, MAX_IMAGE, MAX_VERSION, CompatQuerySchema
+from service.api.schemas import (
+    MAX_HOST,
+    MAX_IMAGE,
+    MAX_QUESTION,
+    MAX_VERSION,
+    CompatQuerySchema,
+)
 from service.api.web_schemas import BadgeQuerySchema
 from service.registry.errors import RegistryError
 from service.web import badge, card
@@ -26,7 +32,7 @@ blp = Blueprint(
     static_url_path="/web/static",
 )
 
-FIELDS = ("image", "image_version", "host", "host_type", "isolation")
+FIELDS = ("q", "image", "image_version", "host", "host_type", "isolation")
 MODES = {"any": ("process", "hyperv"), "process": ("process",), "hyperv": ("hyperv",)}
 CHOICES = {
     "host_type": (
@@ -40,7 +46,7 @@ CHOICES = {
         ("hyperv", "Hyper-V only"),
     ),
 }
-LIMITS = {"image": MAX_IMAGE, "version": MAX_VERSION, "host": MAX_HOST}
+LIMITS = {"image": MAX_IMAGE, "version": MAX_VERSION, "host": MAX_HOST, "q": MAX_QUESTION}
 QUERY = CompatQuerySchema()
 EXAMPLE = badge.svg(badge.Badge(badge.LABEL, "hyper-v only", badge.COLOURS["hyperv"], "hyperv"))
 
@@ -73,7 +79,7 @@ def page():
     form = _form()
     question = {k: v for k, v in form.items() if v and not (k == "isolation" and v == "any")}
     answer = problem = None
-    if question.keys() & {"image", "image_version", "host"}:
+    if question.keys() & {"q", "image", "image_version", "host"}:
         answer, problem, _ = _ask(question)
     allowed = MODES[form["isolation"]]
     verdicts = [answer["isolation"][m]["verdict"] for m in allowed] if answer else []
