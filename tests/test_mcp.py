@@ -3,6 +3,7 @@ streamable HTTP (against a running wincompat with --url), and in memory for the 
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -108,3 +109,14 @@ def test_bind(text, expected):
 def test_bad_bind_exits_2(text, capsys):
     assert main(["mcp", "--http", text]) == 2
     assert "--http needs HOST:PORT" in capsys.readouterr().err
+
+
+def test_without_the_extra_it_says_how_to_install():
+    # `mcp` made unimportable, as on an install without wincompat[mcp].
+    code = (
+        "import sys; sys.modules['mcp'] = None; "
+        "from service.cli import main; sys.exit(main(['mcp']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "pip install 'wincompat[mcp]'" in done.stderr
