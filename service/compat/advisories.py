@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from service.compat import catalog
-from service.compat.catalog import CLIENT, SERVER
+from service.compat.catalog import (
+    CLIENT,
+    LTSC2022,
+    LTSC2025,
+    SERVER,
+    V21H1,
+    V23H2,
+    V1809,
+    V1909,
+    V2004,
+    WIN10_22H2,
+    WIN11_25H2,
+    WINDOWS_11_FIRST_BUILD,
+)
 from service.compat.rules import (
     BASELINES,
     NEWER_REVISION_FIELD_FAILURES,
@@ -38,22 +51,22 @@ class Advisory:
 
 # fmt: off
 ADVISORIES: tuple[Advisory, ...] = (
-    Advisory(CLIENT, 22000, None, frozenset({20348}),
+    Advisory(CLIENT, WINDOWS_11_FIRST_BUILD, None, frozenset({LTSC2022}),
              "Process isolation of Windows Server 2022 images on Windows 11 is a preview: fine "
              "for development, not supported in production (hcsshim's own check accepts it)."),
-    Advisory(CLIENT, 26200, None, frozenset({20348}),
+    Advisory(CLIENT, WIN11_25H2, None, frozenset({LTSC2022}),
              "containerd 2.2+ and hcsshim 0.13+ refuse Windows Server 2022 images on Windows 11 "
              "25H2 and later with process isolation, although the documentation allows it."),
-    Advisory(CLIENT, 26200, None, frozenset({26100}),
+    Advisory(CLIENT, WIN11_25H2, None, frozenset({LTSC2025}),
              "Windows Server 2025 images on Windows 11 25H2 have failed in the field with "
              "process isolation; test before relying on it."),
-    Advisory(CLIENT, 17763, 18363, None,
+    Advisory(CLIENT, V1809, V1909, None,
              "Windows 10 1809/1903/1909 can start same-build containers with process isolation "
              "for development, but Microsoft does not support it.", same_build=True),
-    Advisory(CLIENT, 19043, 19045, frozenset({19041}),
+    Advisory(CLIENT, V21H1, WIN10_22H2, frozenset({V2004}),
              "Windows 10 21H1-22H2 share the 2004 code base, but Microsoft says 2004 images are "
              "unsupported on them with process isolation."),
-    Advisory(SERVER, 25398, 25398, None,
+    Advisory(SERVER, V23H2, V23H2, None,
              "Windows Server 23H2 is a container host only: it runs Windows Server 2022 images "
              "and no others, in either isolation mode."),
 )

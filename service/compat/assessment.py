@@ -9,7 +9,7 @@ from datetime import date
 from service.compat import advisories, catalog
 from service.compat.catalog import KINDS, SERVER
 from service.compat.remedies import DEFAULT_BASE, BaseTag, Remedy, base_tag_for, remedies
-from service.compat.rules import Host, Isolation, Judgement, Verdict, judge
+from service.compat.rules import Host, Isolation, Judgement, Rule, Verdict, judge
 from service.compat.versions import InvalidVersion, ParsedVersion, WindowsVersion, parse_version
 
 
@@ -105,10 +105,10 @@ def assess_text(
 
 
 # Why nothing runs, as a clause, by the rule of the most permissive mode's verdict.
-_WHY_NOT: dict[str, str] = {
-    "major-minor": "the Windows major.minor versions differ",
-    "newer-image": "a newer image never runs on an older host",
-    "hyperv-only": "this host runs only Windows Server 2022 images",
+_WHY_NOT: dict[Rule, str] = {
+    Rule.MAJOR_MINOR: "the Windows major.minor versions differ",
+    Rule.NEWER_IMAGE: "a newer image never runs on an older host",
+    Rule.HYPERV_ONLY: "this host runs only Windows Server 2022 images",
 }
 
 

@@ -10,7 +10,7 @@ from service.compat import catalog
 from service.compat.assessment import Assessment, assess
 from service.compat.image import Platform
 from service.compat.remedies import DEFAULT_BASE
-from service.compat.rules import Host, Isolation, Judgement, Verdict, judge
+from service.compat.rules import Host, Isolation, Judgement, Rule, Verdict, judge
 from service.compat.versions import InvalidVersion, WindowsVersion, parse_version
 
 ARCH_ALIASES = {"x86_64": "amd64", "x64": "amd64", "aarch64": "arm64"}
@@ -35,7 +35,7 @@ def _arch(name: str) -> str:
     return ARCH_ALIASES.get(name.lower(), name.lower())
 
 
-def _same(verdict: Verdict, reason: str, rule: str) -> tuple[Judgement, Judgement]:
+def _same(verdict: Verdict, reason: str, rule: Rule) -> tuple[Judgement, Judgement]:
     return Judgement(verdict, reason, rule), Judgement(verdict, reason, rule)
 
 
@@ -53,19 +53,19 @@ def judge_entry(host: Host, platform: Platform, arch: str) -> Entry:
     """Both verdicts for one list entry, or why it cannot be judged."""
     if not platform.is_windows:
         pair = _same(
-            Verdict.UNSUPPORTED, f"A {platform.os} entry never runs on Windows.", "not-windows"
+            Verdict.UNSUPPORTED, f"A {platform.os} entry never runs on Windows.", Rule.NOT_WINDOWS
         )
         return Entry(platform, None, *pair)
     if _arch(platform.architecture) != arch:
         reason = f"Built for windows/{platform.architecture}; the host is windows/{arch}."
-        return Entry(platform, None, *_same(Verdict.UNSUPPORTED, reason, "other-architecture"))
+        return Entry(platform, None, *_same(Verdict.UNSUPPORTED, reason, Rule.OTHER_ARCHITECTURE))
     version = _os_version(platform)
     if version is None:
         shown = (
             f" ({platform.os_version!r} is not a Windows version)" if platform.os_version else ""
         )
         reason = f"The registry gives no usable os.version for this entry{shown}, nor its config."
-        return Entry(platform, None, *_same(Verdict.UNKNOWN, reason, "no-os-version"))
+        return Entry(platform, None, *_same(Verdict.UNKNOWN, reason, Rule.NO_OS_VERSION))
     process = judge(host, version, Isolation.PROCESS)
     return Entry(platform, version, process, judge(host, version, Isolation.HYPERV))
 
@@ -98,20 +98,20 @@ def _string_order_note(chosen: Entry, entries: tuple[Entry, ...]) -> list[str]:
     ]
 
 
-def _unjudged(host: Host, verdict: Verdict, reason: str, rule: str, summary: str) -> Assessment:
+def _unjudged(host: Host, verdict: Verdict, reason: str, rule: Rule, summary: str) -> Assessment:
     process, hyperv = _same(verdict, reason, rule)
     return Assessment(host, None, process, hyperv, (), (), fixed_summary=summary)
 
 
 def _fallback(host: Host, entries: tuple[Entry, ...], arch: str, name: str) -> Assessment:
     windows = [e for e in entries if e.platform.is_windows]
-    unknown = [e for e in windows if e.process.rule == "no-os-version"]
+    unknown = [e for e in windows if e.process.rule is Rule.NO_OS_VERSION]
     if unknown:
         return _unjudged(
             host,
             Verdict.UNKNOWN,
             unknown[0].process.reason,
-            "no-os-version",
+            Rule.NO_OS_VERSION,
             f"Can't tell: {name} carries no os.version to judge against the host.",
         )
     if windows:
@@ -121,7 +121,7 @@ def _fallback(host: Host, entries: tuple[Entry, ...], arch: str, name: str) -> A
             host,
             Verdict.UNSUPPORTED,
             reason,
-            "other-architecture",
+            Rule.OTHER_ARCHITECTURE,
             f"No: {name} has no windows/{arch} entry, only {arches}.",
         )
     reason = "A Linux image: it has no Windows entry at all."
@@ -129,7 +129,7 @@ def _fallback(host: Host, entries: tuple[Entry, ...], arch: str, name: str) -> A
         host,
         Verdict.UNSUPPORTED,
         reason,
-        "linux-image",
+        Rule.LINUX_IMAGE,
         f"No: {name} is a Linux image; it cannot run on a Windows host.",
     )
 
