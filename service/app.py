@@ -13,14 +13,16 @@ from flask_smorest import Api
 
 from service import logs, metrics
 from service.api import compat, meta, problems
+from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
-from service.config import Config
+from service.compat import known_problems
+from service.config import Config, ConfigError
 from service.registry.guard import Guard
 
 VERSION = "0.1.0"
 # One line per question's blueprint; a new endpoint module adds its own here.
-BLUEPRINTS = (compat.blp, meta.blp)
+BLUEPRINTS = (compat.blp, meta.blp, known_problems_api.blp)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -49,6 +51,17 @@ class WincompatApi(Api):
         problems.register(self._app)
 
 
+def start_problem(config: Config | None = None) -> str | None:
+    """What stops the service from starting, as one line for a person, or None. Called
+    before gunicorn forks, so a bad setting is one clear line instead of failing workers."""
+    try:
+        config = config or Config.from_env()
+        known_problems.load(config.known_problems_file)
+    except (ConfigError, known_problems.KnownProblemsError) as exc:
+        return f"wincompat cannot start: {exc}"
+    return None
+
+
 def build_resolver(config: Config):
     from service.cache.resolver import Resolver
     from service.registry.client import RegistryClient
@@ -58,6 +71,8 @@ def build_resolver(config: Config):
 
 def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
     config = config or Config.from_env()
+    # Validated before anything else: a bad file stops the start (KnownProblemsError).
+    known_problems.install(known_problems.load(config.known_problems_file))
     app = Flask("wincompat")
     app.config.update(
         API_TITLE="wincompat",

@@ -37,6 +37,7 @@ import glob  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import shutil  # noqa: E402
+import sys  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
 from gunicorn.glogging import Logger as _GunicornLogger  # noqa: E402
@@ -229,6 +230,12 @@ def _clean_multiproc_dir(path: str) -> int:
 def on_starting(server) -> None:
     """Master start: the multiprocess directory exists and holds no stale worker files (a
     restarted container keeps its emptyDir, and dead pids' counters would be summed again)."""
+    from service.app import start_problem
+
+    problem = start_problem()  # e.g. a malformed WINCOMPAT_KNOWN_PROBLEMS: stop, one line
+    if problem:
+        server.log.error(problem)
+        sys.exit(2)
     path = os.environ[_MULTIPROC_ENV]
     os.makedirs(path, exist_ok=True)
     removed = _clean_multiproc_dir(path)

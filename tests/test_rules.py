@@ -306,7 +306,6 @@ def test_stale_revision_and_baseline_warnings():
     ("h", "kind", "i", "needle"),
     [
         ("10.0.26200.1", "client", "10.0.20348.1", "containerd 2.2+"),
-        ("10.0.26200.1", "client", "10.0.26100.1", "failed in the field"),
         ("10.0.22621.1", "client", "10.0.20348.1", "preview"),
         ("10.0.17763.1", "client", "10.0.17763.1", "does not support it"),
         ("10.0.19045.1", "client", "10.0.19041.1", "2004 images are unsupported"),

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from service.compat import catalog
+from service.compat import catalog, known_problems
 from service.compat.catalog import (
     CLIENT,
     LTSC2022,
-    LTSC2025,
     SERVER,
     V21H1,
     V23H2,
@@ -23,7 +22,6 @@ from service.compat.catalog import (
 )
 from service.compat.rules import (
     BASELINES,
-    NEWER_REVISION_FIELD_FAILURES,
     Host,
     Judgement,
     Verdict,
@@ -57,9 +55,6 @@ ADVISORIES: tuple[Advisory, ...] = (
     Advisory(CLIENT, WIN11_25H2, None, frozenset({LTSC2022}),
              "containerd 2.2+ and hcsshim 0.13+ refuse Windows Server 2022 images on Windows 11 "
              "25H2 and later with process isolation, although the documentation allows it."),
-    Advisory(CLIENT, WIN11_25H2, None, frozenset({LTSC2025}),
-             "Windows Server 2025 images on Windows 11 25H2 have failed in the field with "
-             "process isolation; test before relying on it."),
     Advisory(CLIENT, V1809, V1909, None,
              "Windows 10 1809/1903/1909 can start same-build containers with process isolation "
              "for development, but Microsoft does not support it.", same_build=True),
@@ -120,13 +115,8 @@ def revision_notes(host: Host, image: WindowsVersion, process: Judgement) -> lis
             Verdict.PREVIEW,
         )
     ):
-        where = (
-            " such pairs have failed in the field on Windows Server 2019 and 2025 hosts;"
-            if host.build in NEWER_REVISION_FIELD_FAILURES
-            else ""
-        )
         notes.append(
-            f"The image's revision ({ir}) is newer than the host's ({hr}): allowed, but{where} "
+            f"The image's revision ({ir}) is newer than the host's ({hr}): allowed, but "
             "update the host."
         )
     return notes
@@ -176,6 +166,7 @@ def collect(host, image, process, hyperv, requested_kind, today) -> list[str]:
         *revision_notes(host, image, process),
         *advisories(host, image),
         *runtime_notes(host, image, process, hyperv),
+        *known_problems.in_force().warnings(host.version, host.kind, image),
         *support_notes(host, image, today),
     ]
     return list(dict.fromkeys(found))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from service.compat import advisories, catalog
+from service.compat import advisories, catalog, known_problems
 from service.compat.catalog import KINDS, SERVER
 from service.compat.remedies import DEFAULT_BASE, BaseTag, Remedy, base_tag_for, remedies
 from service.compat.rules import Host, Isolation, Judgement, Rule, Verdict, judge
@@ -23,6 +23,8 @@ class Assessment:
     remedies: tuple[Remedy, ...]
     fixed_summary: str | None = None  # for answers the rules cannot phrase (a Linux image)
     target: BaseTag | None = None  # the base tag this host runs best; None when none works
+    # Known field failures for this pair (either effect): the sentence names them.
+    known: tuple[known_problems.KnownProblem, ...] = ()
 
     @property
     def compatible(self) -> bool:
@@ -74,7 +76,10 @@ def assess(
     # Judged once: the remedies and the sentence both name it.
     target = base_tag_for(host) if process.verdict is not Verdict.SUPPORTED else None
     found_remedies = remedies(host, image, process, hyperv, repository, target)
-    return Assessment(host, image, process, hyperv, warnings, tuple(found_remedies), target=target)
+    known = known_problems.in_force().concerning(host.version, host.kind, image)
+    return Assessment(
+        host, image, process, hyperv, warnings, tuple(found_remedies), target=target, known=known
+    )
 
 
 def host_from_text(text: str, host_type: str | None = None) -> tuple[Host, tuple[str, ...]]:
@@ -117,6 +122,15 @@ def _named(version: WindowsVersion, build_name: str) -> str:
 
 
 def summarize(a: Assessment) -> str:
+    """The sentence, with the known problems for the pair named before its full stop."""
+    sentence = _sentence(a)
+    if not a.known:
+        return sentence
+    named = "; ".join(f"known problem {p.label}: {p.text}" for p in a.known)
+    return f"{sentence[:-1]}; {named}."
+
+
+def _sentence(a: Assessment) -> str:
     image = "image " + _named(a.image, catalog.describe(a.image.build))
     host = "host " + _named(a.host.version, catalog.describe(a.host.build, a.host.kind))
     process, hyperv = a.process.verdict, a.hyperv.verdict
@@ -141,6 +155,8 @@ def summarize(a: Assessment) -> str:
         only = "Yes, with Hyper-V isolation only"
         return f"{only}: {image} runs on {host} with --isolation=hyperv; {why}{fix}."
     why = _WHY_NOT.get(a.hyperv.rule, "neither isolation mode supports the pair")
+    if a.hyperv.known_problem or a.process.known_problem:
+        why = "of a known field failure"
     elsewhere = catalog.image_release(a.image.build)
     where = f" or run it on {elsewhere.name} hosts" if elsewhere and a.host.kind == SERVER else ""
     return f"No: {image} does not run on {host}, because {why}{fix}{where}."

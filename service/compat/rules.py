@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from service.compat import catalog
+from service.compat import catalog, known_problems
 from service.compat.catalog import (
     CLIENT,
     LTSC2016,
@@ -75,7 +75,15 @@ class Host:
 class Judgement:
     verdict: Verdict
     reason: str
-    rule: Rule  # a stable id for machines
+    # A stable id for machines: a Rule, or `known-problem:<id>` when a known field failure
+    # (known_problems.py, data with dynamic ids) overrode the table.
+    rule: Rule | str
+
+    @property
+    def known_problem(self) -> str | None:
+        """The id of the known problem that decided, if one did."""
+        prefix = known_problems.RULE_PREFIX
+        return self.rule.removeprefix(prefix) if self.rule.startswith(prefix) else None
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,6 @@ EXACT_REVISION_BUILDS = frozenset({LTSC2016})
 BASELINES: dict[int, Baseline] = {
     LTSC2019: Baseline(1039, 1040, "February 2020 security baseline"),
 }
-
-# Builds whose image revision newer than the host's has failed in the field (warning only).
-NEWER_REVISION_FIELD_FAILURES = frozenset({LTSC2019, LTSC2025})
 
 
 def _names(host: Host, image: WindowsVersion) -> dict[str, object]:
@@ -171,10 +176,32 @@ def _judgement(
     return Judgement(verdict, REASONS[rule].format(**_names(host, image), **extra), rule)
 
 
-def judge(host: Host, image: WindowsVersion, isolation: Isolation | str) -> Judgement:
-    """Can an image of this version start on this host under this isolation mode?"""
-    decide = _process if Isolation(isolation) is Isolation.PROCESS else _hyperv
-    return _never(host, image) or decide(host, image)
+def judge(
+    host: Host, image: WindowsVersion, isolation: Isolation | str, *, runtime: str | None = None
+) -> Judgement:
+    """Can an image of this version start on this host under this isolation mode?
+    Microsoft's table, then the known field failures in force (for `runtime`, when given)."""
+    mode = Isolation(isolation)
+    decide = _process if mode is Isolation.PROCESS else _hyperv
+    table = _never(host, image) or decide(host, image)
+    return _known_failure(host, image, mode, table, runtime) or table
+
+
+def _known_failure(
+    host: Host, image: WindowsVersion, mode: Isolation, table: Judgement, runtime: str | None
+) -> Judgement | None:
+    """A `fails` known problem outranks the table (rules.md §7); an unsupported pair stays
+    with the rule that already excludes it."""
+    if table.verdict is Verdict.UNSUPPORTED:
+        return None
+    problem = known_problems.in_force().failing(host.version, host.kind, image, mode.value, runtime)
+    if problem is None:
+        return None
+    reason = (
+        f"Known problem {problem.label}: {problem.text}. Microsoft's table says "
+        f"{table.verdict.value}: {table.reason}"
+    )
+    return Judgement(Verdict.UNSUPPORTED, reason, problem.rule)
 
 
 def _never(host: Host, image: WindowsVersion) -> Judgement | None:

@@ -1,0 +1,39 @@
+"""Schemas of the runtime and known-problem parts of answers (runtimes.md): the contract."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from service.compat.known_problems import ALL_RUNTIMES, EFFECTS, MODES
+
+
+class KnownProblemSchema(ma.Schema):
+    id = ma.fields.String(required=True, metadata={"example": "win11-25h2-ltsc2025"})
+    rule = ma.fields.String(
+        required=True, metadata={"description": "The `rule` of verdicts it decides."}
+    )
+    hosts = ma.fields.Dict(
+        required=True,
+        metadata={"description": "`build` and `revision` (N or {min, max}), `kind`."},
+    )
+    images = ma.fields.Dict(
+        required=True,
+        metadata={"description": "`build` and `revision` (N, {min, max} or newer-than-host)."},
+    )
+    isolation = ma.fields.List(ma.fields.String(validate=validate.OneOf(MODES)), required=True)
+    runtimes = ma.fields.Raw(
+        required=True, metadata={"description": f"`{ALL_RUNTIMES}` or a list of runtime ids."}
+    )
+    effect = ma.fields.String(required=True, validate=validate.OneOf(EFFECTS))
+    error = ma.fields.String(allow_none=True)
+    text = ma.fields.String(required=True)
+    source = ma.fields.String(required=True)
+
+
+class KnownProblemsSchema(ma.Schema):
+    known_problems = ma.fields.List(ma.fields.Nested(KnownProblemSchema), required=True)
+    override = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Whether a WINCOMPAT_KNOWN_PROBLEMS file adds to the table."},
+    )
