@@ -69,7 +69,9 @@ def test_mcr_base_image_single_entry_list(registry, client):
     assert image.reference == f"{registry.host}/{repo}:ltsc2022"
     assert image.digest == pushed.digest
     assert image.media_type == DOCKER_LIST
-    assert image.platforms == (Platform("windows", "amd64", "10.0.20348.2113", pushed.children[0]),)
+    assert image.platforms == (
+        Platform("windows", "amd64", "10.0.20348.2113", pushed.children[0], None, "index"),
+    )
 
 
 def test_digest_agrees_with_skopeo(registry, client):
@@ -201,7 +203,9 @@ def test_single_image_manifest_is_one_platform_from_its_config(registry, client,
 
     assert image.media_type == kind
     assert image.digest == pushed.digest
-    assert image.platforms == (Platform("windows", "amd64", "10.0.26100.32230", pushed.digest),)
+    assert image.platforms == (
+        Platform("windows", "amd64", "10.0.26100.32230", pushed.digest, None, "config"),
+    )
 
 
 def test_foreign_layers_are_never_downloaded(registry, client):

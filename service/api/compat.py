@@ -16,7 +16,9 @@ from service.api.problems import invalid
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
 from service.compat import catalog
 from service.compat.assessment import assess, host_from_text, parse_image_version
-from service.compat.selection import select_platform
+from service.compat.rules import Isolation, Verdict, judge
+from service.compat.runtimes import disagreements, outcomes_for_version
+from service.compat.selection import runtime_decides, select_platform
 from service.compat.versions import InvalidVersion
 from service.registry.errors import RegistryNotAllowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
@@ -70,8 +72,22 @@ def _version_answer(args: dict, host, notes) -> Rendered | Response:
     except InvalidVersion as exc:
         return invalid("image_version", str(exc))
     notes = (*notes, *(f"Image: {w}" for w in parsed.warnings))
-    a = assess(host, parsed.version, requested_kind=args.get("host_type"), extra_warnings=notes)
-    return Rendered(render.answer(a, render.version_image(parsed.version)), VERSION_MAX_AGE)
+    runtime = args.get("runtime")
+    outcomes = outcomes_for_version(host, parsed.version)
+    if not runtime:
+        table = judge(host, parsed.version, Isolation.PROCESS).verdict
+        starts = table in (Verdict.SUPPORTED, Verdict.PREVIEW)
+        notes = (*notes, *disagreements(outcomes, None, starts))
+    a = assess(
+        host,
+        parsed.version,
+        requested_kind=args.get("host_type"),
+        extra_warnings=notes,
+        runtime=runtime,
+    )
+    a = runtime_decides(a, outcomes, runtime)
+    image = render.version_image(parsed.version)
+    return Rendered(render.answer(a, image, outcomes=outcomes), VERSION_MAX_AGE)
 
 
 def _repository(ref: ImageReference) -> str:
@@ -99,10 +115,13 @@ def _image_answer(args: dict, host, notes) -> Rendered | Response:
         requested_kind=args.get("host_type"),
         repository=_repository(ref),
         extra_warnings=(*notes, *resolution.warnings),
+        runtime=args.get("runtime"),
+        listed=resolution.image.is_list,
     )
     cache = {"status": resolution.cache_status, "age_seconds": resolution.age_seconds}
     image = render.resolved_image(resolution.image, selection)
-    return Rendered(render.answer(selection.assessment, image, cache), resolution.max_age)
+    payload = render.answer(selection.assessment, image, cache, selection.runtimes)
+    return Rendered(payload, resolution.max_age)
 
 
 def _send(rendered: Rendered) -> Response:

@@ -7,6 +7,7 @@ from service.compat.assessment import Assessment
 from service.compat.image import ResolvedImage
 from service.compat.remedies import Remedy
 from service.compat.rules import Host, Judgement
+from service.compat.runtimes import BY_ID, Outcome
 from service.compat.selection import Entry, Selection
 from service.compat.versions import WindowsVersion
 
@@ -58,6 +59,7 @@ def platform(entry: Entry, chosen: Entry | None) -> dict:
         "architecture": p.architecture,
         "variant": p.variant,
         "os_version": p.os_version,
+        "os_version_source": p.version_source,
         "digest": p.digest,
         "release": _release_name(entry.version),
         "selected": entry is chosen,
@@ -80,7 +82,28 @@ def resolved_image(image: ResolvedImage, selection: Selection) -> dict:
     }
 
 
-def answer(a: Assessment, image: dict, cache: dict | None = None) -> dict:
+def runtime(o: Outcome) -> dict:
+    j = o.judgement
+    return {
+        "name": BY_ID[o.runtime].versions,
+        "matches": o.matches,
+        "pulls": o.pulls,
+        "os_version": o.os_version,
+        "starts": o.starts,
+        "isolation": o.isolation,
+        "detail": o.detail,
+        "verdict": j.verdict.value if j else None,
+        "rule": j.rule if j else None,
+    }
+
+
+def runtimes(outcomes: dict[str, Outcome]) -> dict:
+    return {rid: runtime(o) for rid, o in outcomes.items()}
+
+
+def answer(
+    a: Assessment, image: dict, cache: dict | None = None, outcomes: dict | None = None
+) -> dict:
     return {
         "image": image,
         "host": host(a.host),
@@ -89,6 +112,7 @@ def answer(a: Assessment, image: dict, cache: dict | None = None) -> dict:
         "recommended_isolation": a.recommended_isolation,
         "warnings": list(a.warnings),
         "remedies": [remedy(r) for r in a.remedies],
+        "runtimes": runtimes(outcomes or {}),
         "summary": a.summary,
         "cache": cache,
     }

@@ -37,3 +37,29 @@ class KnownProblemsSchema(ma.Schema):
         required=True,
         metadata={"description": "Whether a WINCOMPAT_KNOWN_PROBLEMS file adds to the table."},
     )
+
+
+class RuntimeOutcomeSchema(ma.Schema):
+    name = ma.fields.String(metadata={"description": "Which releases the row stands for."})
+    matches = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "The runtime's platform matcher accepts the entry it chooses."},
+    )
+    pulls = ma.fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Digest of the entry it pulls; null for image_version."},
+    )
+    os_version = ma.fields.String(allow_none=True, required=True)
+    starts = ma.fields.Boolean(
+        allow_none=True,
+        required=True,
+        metadata={"description": "It starts in `isolation`; null when the version is unknown."},
+    )
+    isolation = ma.fields.String(
+        validate=validate.OneOf(MODES),
+        metadata={"description": "process; hyperv for Docker on Windows 10/11 (its default)."},
+    )
+    detail = ma.fields.String(allow_none=True, metadata={"description": "Why not."})
+    verdict = ma.fields.String(allow_none=True)
+    rule = ma.fields.String(allow_none=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from service.api.runtime_schemas import RuntimeOutcomeSchema
+from service.compat.runtime_ids import RUNTIME_IDS
+
 MAX_HOST = 4096
 MAX_IMAGE = 1024
 MAX_VERSION = 256
@@ -47,6 +50,13 @@ class CompatQuerySchema(ma.Schema):
         validate=validate.OneOf(("amd64", "arm64")),
         metadata={"description": "The host's architecture."},
     )
+    runtime = ma.fields.String(
+        validate=validate.OneOf(RUNTIME_IDS),
+        metadata={
+            "description": "A runtime id of runtimes.md: its outcome decides `compatible`.",
+            "example": "containerd-1.7",
+        },
+    )
 
     @ma.validates_schema
     def one_image(self, data, **kwargs):
@@ -72,6 +82,10 @@ class PlatformSchema(ma.Schema):
     architecture = ma.fields.String(required=True)
     variant = ma.fields.String(allow_none=True)
     os_version = ma.fields.String(allow_none=True)
+    os_version_source = ma.fields.String(
+        validate=validate.OneOf(("index", "config", "none")),
+        metadata={"description": "Where os_version came from; runtimes see only `index`."},
+    )
     digest = ma.fields.String(allow_none=True)
     release = ma.fields.String(allow_none=True)
     selected = ma.fields.Boolean()
@@ -123,6 +137,13 @@ class CompatResponseSchema(ma.Schema):
     remedies = ma.fields.List(ma.fields.Nested(RemedySchema), required=True)
     summary = ma.fields.String(required=True)
     cache = ma.fields.Nested(CacheSchema, allow_none=True)
+    runtimes = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(RUNTIME_IDS)),
+        values=ma.fields.Nested(RuntimeOutcomeSchema),
+        metadata={
+            "description": "Per runtime (runtimes.md): the entry it pulls, and whether it starts."
+        },
+    )
 
 
 class ProblemSchema(ma.Schema):

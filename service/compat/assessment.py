@@ -25,9 +25,14 @@ class Assessment:
     target: BaseTag | None = None  # the base tag this host runs best; None when none works
     # Known field failures for this pair (either effect): the sentence names them.
     known: tuple[known_problems.KnownProblem, ...] = ()
+    # With `runtime=`: that runtime's outcome decides `compatible` and leads the sentence.
+    runtime_compatible: bool | None = None
+    runtime_lead: str | None = None
 
     @property
     def compatible(self) -> bool:
+        if self.runtime_compatible is not None:
+            return self.runtime_compatible
         return Verdict.SUPPORTED in (self.process.verdict, self.hyperv.verdict)
 
     @property
@@ -39,7 +44,12 @@ class Assessment:
 
     @property
     def summary(self) -> str:
-        return self.fixed_summary or summarize(self)
+        sentence = self.fixed_summary or summarize(self)
+        return (
+            f"{self.runtime_lead}{sentence[0].lower()}{sentence[1:]}"
+            if self.runtime_lead
+            else sentence
+        )
 
 
 def make_host(parsed: ParsedVersion, host_type: str | None = None) -> Host:
@@ -68,15 +78,16 @@ def assess(
     today: date | None = None,
     repository: str = DEFAULT_BASE,
     extra_warnings: tuple[str, ...] = (),
+    runtime: str | None = None,
 ) -> Assessment:
-    process = judge(host, image, Isolation.PROCESS)
-    hyperv = judge(host, image, Isolation.HYPERV)
+    process = judge(host, image, Isolation.PROCESS, runtime=runtime)
+    hyperv = judge(host, image, Isolation.HYPERV, runtime=runtime)
     found = advisories.collect(host, image, process, hyperv, requested_kind, today or date.today())
     warnings = tuple(dict.fromkeys([*extra_warnings, *found]))
     # Judged once: the remedies and the sentence both name it.
     target = base_tag_for(host) if process.verdict is not Verdict.SUPPORTED else None
     found_remedies = remedies(host, image, process, hyperv, repository, target)
-    known = known_problems.in_force().concerning(host.version, host.kind, image)
+    known = known_problems.in_force().concerning(host.version, host.kind, image, runtime)
     return Assessment(
         host, image, process, hyperv, warnings, tuple(found_remedies), target=target, known=known
     )

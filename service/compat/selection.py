@@ -3,10 +3,10 @@ should use, and answer for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from service.compat import catalog
+from service.compat import catalog, runtimes
 from service.compat.assessment import Assessment, assess
 from service.compat.image import Platform
 from service.compat.remedies import DEFAULT_BASE
@@ -29,6 +29,7 @@ class Selection:
     chosen: Entry | None
     entries: tuple[Entry, ...]
     assessment: Assessment
+    runtimes: dict[str, runtimes.Outcome] = field(default_factory=dict)  # by runtime id
 
 
 def _arch(name: str) -> str:
@@ -144,19 +145,54 @@ def select_platform(
     today: date | None = None,
     repository: str = DEFAULT_BASE,
     extra_warnings: tuple[str, ...] = (),
+    runtime: str | None = None,
+    listed: bool = True,
 ) -> Selection:
+    """`runtime`: judge the entry that runtime pulls, and let its outcome decide; `listed`:
+    the platforms come from a list/index (runtimes then see only its os.version fields)."""
     entries = tuple(judge_entry(host, p, _arch(arch)) for p in platforms)
+    outcomes = runtimes.outcomes_for_platforms(host, platforms, _arch(arch), listed=listed)
     judged = [e for e in entries if e.version is not None]
     if not judged:
-        return Selection(None, entries, _fallback(host, entries, _arch(arch), name))
+        fallback = _fallback(host, entries, _arch(arch), name)
+        return Selection(None, entries, runtime_decides(fallback, outcomes, runtime), outcomes)
     chosen = max(judged, key=_rank)
-    notes = (*extra_warnings, *_string_order_note(chosen, tuple(judged)))
+    if runtime and outcomes[runtime].entry is not None:
+        pulled = entries[outcomes[runtime].entry]
+        chosen = pulled if pulled.version is not None else chosen
+    notes = [*extra_warnings, *_string_order_note(chosen, tuple(judged))]
+    if not runtime:
+        starts = chosen.process.verdict in (Verdict.SUPPORTED, Verdict.PREVIEW)
+        notes += runtimes.disagreements(outcomes, entries.index(chosen), starts)
+    note = runtimes.unversioned_note(platforms, outcomes)
+    notes += [note] if note else []
     assessment = assess(
         host,
         chosen.version,
         requested_kind=requested_kind,
         today=today,
         repository=repository,
-        extra_warnings=notes,
+        extra_warnings=tuple(notes),
+        runtime=runtime,
     )
-    return Selection(chosen, entries, assessment)
+    return Selection(chosen, entries, runtime_decides(assessment, outcomes, runtime), outcomes)
+
+
+def runtime_decides(
+    assessment: Assessment, outcomes: dict[str, runtimes.Outcome], runtime: str | None
+) -> Assessment:
+    """With `runtime=`: its outcome decides `compatible` and leads the sentence."""
+    if not runtime:
+        return assessment
+    o, name = outcomes[runtime], runtimes.BY_ID[runtime].name
+    if not o.matches:
+        return replace(
+            assessment,
+            runtime_compatible=False,
+            fixed_summary=f"No: {name} pulls nothing for this host: {o.detail}.",
+        )
+    # It pulls an entry: the answer is already about that entry, judged for this runtime.
+    return replace(
+        assessment,
+        runtime_lead=f"With {name}, ",
+    )
