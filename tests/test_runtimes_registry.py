@@ -95,6 +95,8 @@ def test_a_runtime_that_disagrees_is_warned_about(client, three_builds):
         w.startswith(f"containerd 1.7 on this host will pull the {THREE[1]} entry")
         for w in body["warnings"]
     ), body["warnings"]
+    assert f"but containerd 1.7 pulls the {THREE[1]} entry instead" in body["summary"]
+    assert body["summary"].count(". ") == 0 and body["summary"].endswith(".")
 
 
 @pytest.mark.parametrize(

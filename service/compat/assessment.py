@@ -28,6 +28,7 @@ class Assessment:
     # With `runtime=`: that runtime's outcome decides `compatible` and leads the sentence.
     runtime_compatible: bool | None = None
     runtime_lead: str | None = None
+    runtime_note: str | None = None  # runtimes that disagree, as a clause for the sentence
 
     @property
     def compatible(self) -> bool:
@@ -45,6 +46,8 @@ class Assessment:
     @property
     def summary(self) -> str:
         sentence = self.fixed_summary or summarize(self)
+        if self.runtime_note:
+            sentence = f"{sentence[:-1]}; {self.runtime_note}."
         return (
             f"{self.runtime_lead}{sentence[0].lower()}{sentence[1:]}"
             if self.runtime_lead

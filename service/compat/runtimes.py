@@ -345,6 +345,23 @@ def disagreements(
     return notes
 
 
+def disagreement_clause(
+    outcomes: dict[str, Outcome], chosen: int | None, starts: bool | None
+) -> str | None:
+    """The same disagreements, short, for the summary sentence."""
+    said = []
+    for runtime in RUNTIMES:
+        o = outcomes[runtime.id]
+        if not o.matches:
+            if starts:
+                said.append(f"{runtime.name} pulls nothing")
+        elif o.entry is not None and chosen is not None and o.entry != chosen:
+            said.append(f"{runtime.name} pulls the {o.os_version or 'unversioned'} entry instead")
+        elif o.starts is False and starts:
+            said.append(f"{runtime.name} will not start it")
+    return "but " + ", ".join(said) if said else None
+
+
 def unversioned_note(platforms: Sequence[Platform], outcomes: dict[str, Outcome]) -> str | None:
     """The warning for a list whose Windows entries lack os.version in the index: name the
     entry the runtimes will take (the first) and whether it runs."""

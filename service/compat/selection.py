@@ -161,9 +161,11 @@ def select_platform(
         pulled = entries[outcomes[runtime].entry]
         chosen = pulled if pulled.version is not None else chosen
     notes = [*extra_warnings, *_string_order_note(chosen, tuple(judged))]
+    clause = None
     if not runtime:
         starts = chosen.process.verdict in (Verdict.SUPPORTED, Verdict.PREVIEW)
         notes += runtimes.disagreements(outcomes, entries.index(chosen), starts)
+        clause = runtimes.disagreement_clause(outcomes, entries.index(chosen), starts)
     note = runtimes.unversioned_note(platforms, outcomes)
     notes += [note] if note else []
     assessment = assess(
@@ -175,6 +177,7 @@ def select_platform(
         extra_warnings=tuple(notes),
         runtime=runtime,
     )
+    assessment = replace(assessment, runtime_note=clause)
     return Selection(chosen, entries, runtime_decides(assessment, outcomes, runtime), outcomes)
 
 
