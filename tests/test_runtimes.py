@@ -319,3 +319,46 @@ NODES = [
 @pytest.mark.parametrize(("text", "runtime_id"), NODES, ids=[str(t) for t, _ in NODES])
 def test_runtime_for_a_nodes_container_runtime_version(text, runtime_id):
     assert runtime_for(text) == runtime_id
+
+
+# ---- per node: what the fleet code calls with NodeFacts.runtime ----------------------------
+NODE_LIST = (
+    platform("10.0.26100.3194"),
+    platform("10.0.20348.3207"),
+    platform("10.0.17763.5329"),
+)
+
+
+@pytest.mark.parametrize(
+    ("runtime_version", "pulled", "lead"),
+    [
+        ("containerd://1.7.20", "10.0.20348.3207", "With containerd 1.7, yes: "),
+        ("containerd://2.2.1", "10.0.26100.3194", "With containerd 2.2, yes: "),
+        ("docker://20.10.9", "10.0.26100.3194", "With Docker, yes: "),
+        (None, "10.0.26100.3194", "Yes: "),  # unknown runtime: the doc's pick
+    ],
+)
+def test_a_node_is_judged_by_its_own_runtime(runtime_version, pulled, lead):
+    from service.compat.selection import select_for_node
+
+    host = make_host(parse_version("10.0.26100.4000"))
+    chosen = select_for_node(host, NODE_LIST, runtime_version)
+    assert chosen.chosen.platform.os_version == pulled
+    assert chosen.assessment.summary.startswith(lead)
+    assert chosen.assessment.compatible is True
+
+
+@pytest.mark.parametrize(
+    ("runtime_version", "compatible", "lead"),
+    [
+        ("containerd://1.6.28", False, "No: containerd 1.6 pulls nothing"),
+        ("containerd://1.7.20", True, "With containerd 1.7, yes: "),
+    ],
+)
+def test_a_node_version_question_is_judged_by_its_runtime(runtime_version, compatible, lead):
+    from service.compat.selection import assess_version_for_node
+
+    host = make_host(parse_version("10.0.26100.4000"))
+    a, rows = assess_version_for_node(host, v(20348, 3207), runtime_version)
+    assert a.compatible is compatible and a.summary.startswith(lead)
+    assert set(rows) == set(BY_ID)

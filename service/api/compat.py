@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from flask import Request, Response, current_app, request
@@ -16,10 +15,8 @@ from service.api.examples import COMPAT_EXAMPLE, problem_docs
 from service.api.problems import invalid
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
 from service.compat import catalog
-from service.compat.assessment import assess, host_from_text, parse_image_version
-from service.compat.rules import Isolation, Verdict, judge
-from service.compat.runtimes import disagreement_clause, disagreements, outcomes_for_version
-from service.compat.selection import runtime_decides, select_platform
+from service.compat.assessment import host_from_text, parse_image_version
+from service.compat.selection import assess_version, select_platform
 from service.compat.versions import InvalidVersion
 from service.registry.errors import RegistryNotAllowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
@@ -73,22 +70,13 @@ def _version_answer(args: dict, host, notes) -> Rendered | Response:
     except InvalidVersion as exc:
         return invalid("image_version", str(exc))
     notes = (*notes, *(f"Image: {w}" for w in parsed.warnings))
-    runtime = args.get("runtime")
-    outcomes = outcomes_for_version(host, parsed.version)
-    clause = None
-    if not runtime:
-        table = judge(host, parsed.version, Isolation.PROCESS).verdict
-        starts = table in (Verdict.SUPPORTED, Verdict.PREVIEW)
-        notes = (*notes, *disagreements(outcomes, None, starts))
-        clause = disagreement_clause(outcomes, None, starts)
-    a = assess(
+    a, outcomes = assess_version(
         host,
         parsed.version,
+        runtime=args.get("runtime"),
         requested_kind=args.get("host_type"),
         extra_warnings=notes,
-        runtime=runtime,
     )
-    a = runtime_decides(dataclasses.replace(a, runtime_note=clause), outcomes, runtime)
     image = render.version_image(parsed.version)
     return Rendered(render.answer(a, image, outcomes=outcomes), VERSION_MAX_AGE)
 

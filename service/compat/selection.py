@@ -199,3 +199,50 @@ def runtime_decides(
         assessment,
         runtime_lead=f"With {name}, ",
     )
+
+
+def assess_version(
+    host: Host,
+    image: WindowsVersion,
+    *,
+    runtime: str | None = None,
+    requested_kind: str | None = None,
+    today: date | None = None,
+    extra_warnings: tuple[str, ...] = (),
+) -> tuple[Assessment, dict[str, runtimes.Outcome]]:
+    """An image_version question with every runtime's row; `runtime` decides as on lists."""
+    outcomes = runtimes.outcomes_for_version(host, image)
+    notes, clause = list(extra_warnings), None
+    if not runtime:
+        table = judge(host, image, Isolation.PROCESS).verdict
+        starts = table in (Verdict.SUPPORTED, Verdict.PREVIEW)
+        notes += runtimes.disagreements(outcomes, None, starts)
+        clause = runtimes.disagreement_clause(outcomes, None, starts)
+    a = assess(
+        host,
+        image,
+        requested_kind=requested_kind,
+        today=today,
+        extra_warnings=tuple(notes),
+        runtime=runtime,
+    )
+    return runtime_decides(replace(a, runtime_note=clause), outcomes, runtime), outcomes
+
+
+def select_for_node(
+    host: Host, platforms: tuple[Platform, ...], container_runtime_version: str | None, **kw
+) -> Selection:
+    """A Kubernetes node judged by its own runtime, from `status.nodeInfo.containerRuntimeVersion`
+    (`containerd://1.7.20`, `docker://20.10.9`); a runtime we cannot name gets the doc's pick."""
+    return select_platform(
+        host, platforms, runtime=runtimes.runtime_for(container_runtime_version), **kw
+    )
+
+
+def assess_version_for_node(
+    host: Host, image: WindowsVersion, container_runtime_version: str | None, **kw
+) -> tuple[Assessment, dict[str, runtimes.Outcome]]:
+    """The same for an image_version question."""
+    return assess_version(
+        host, image, runtime=runtimes.runtime_for(container_runtime_version), **kw
+    )
