@@ -363,13 +363,23 @@ def load(path: str | None = None) -> KnownProblems:
 # ---- the table in force -----------------------------------------------------------------
 # One per process, installed by create_app at start; the pure judgement reads it from here so
 # every question (compat, fleet, advice) sees the same table without threading it through.
+# `generation` changes with every install, so memos keyed on it never outlive their table.
 _in_force: KnownProblems | None = None
+_generation = 0
 
 
 def install(table: KnownProblems) -> None:
-    global _in_force
+    global _in_force, _generation
     _in_force = table
+    _generation += 1
 
 
 def in_force() -> KnownProblems:
-    return _in_force if _in_force is not None else KnownProblems(shipped())
+    if _in_force is None:
+        install(KnownProblems(shipped()))
+    return _in_force
+
+
+def generation() -> int:
+    in_force()
+    return _generation

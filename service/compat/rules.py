@@ -182,9 +182,22 @@ def judge(
     """Can an image of this version start on this host under this isolation mode?
     Microsoft's table, then the known field failures in force (for `runtime`, when given)."""
     mode = Isolation(isolation)
-    decide = _process if mode is Isolation.PROCESS else _hyperv
-    table = _never(host, image) or decide(host, image)
-    return _known_failure(host, image, mode, table, runtime) or table
+    key = (host, image, mode, runtime, known_problems.generation())
+    found = _JUDGED.get(key)
+    if found is None:
+        decide = _process if mode is Isolation.PROCESS else _hyperv
+        table = _never(host, image) or decide(host, image)
+        found = _known_failure(host, image, mode, table, runtime) or table
+        if len(_JUDGED) >= _JUDGED_MAX:
+            _JUDGED.clear()  # bounded: distinct versions come from user input
+        _JUDGED[key] = found
+    return found
+
+
+# Judgements are pure in (host, image, mode, runtime, table): one answer judges the same pairs
+# many times (every entry, every runtime row, every candidate base tag).
+_JUDGED: dict[tuple, Judgement] = {}
+_JUDGED_MAX = 16_384
 
 
 def _known_failure(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from service.compat import catalog
 from service.compat.catalog import CLIENT, LTSC2022, LTSC2025
@@ -197,6 +198,7 @@ def _mode(runtime: Runtime, host: Host) -> Isolation:
     return Isolation.HYPERV if runtime.id == DOCKER and host.kind == CLIENT else Isolation.PROCESS
 
 
+@lru_cache(maxsize=4096)
 def _version(text: str | None) -> WindowsVersion | None:
     if not text:
         return None
@@ -227,11 +229,17 @@ def _refused(runtime: Runtime, host: Host, arch: str, what: str) -> str:
 
 
 def for_platforms(
-    runtime: Runtime, host: Host, platforms: Sequence[Platform], arch: str, listed: bool
+    runtime: Runtime,
+    host: Host,
+    platforms: Sequence[Platform],
+    arch: str,
+    listed: bool,
+    seen: Sequence[Seen] | None = None,
 ) -> Outcome:
     """What `runtime` does on `host` with an image of these platform entries."""
     mode = _mode(runtime, host).value
-    picked = choose(runtime, host.version, seen_entries(platforms, listed), arch)
+    seen = seen if seen is not None else seen_entries(platforms, listed)
+    picked = choose(runtime, host.version, seen, arch)
     if picked is None:
         return Outcome(
             runtime.id, False, None, None, False, mode, _refused(runtime, host, arch, "")
@@ -264,7 +272,8 @@ def for_version(runtime: Runtime, host: Host, image: WindowsVersion) -> Outcome:
 def outcomes_for_platforms(
     host: Host, platforms: Sequence[Platform], arch: str = "amd64", *, listed: bool = True
 ) -> dict[str, Outcome]:
-    return {r.id: for_platforms(r, host, platforms, arch, listed) for r in RUNTIMES}
+    seen = seen_entries(platforms, listed)  # the same view for every runtime
+    return {r.id: for_platforms(r, host, platforms, arch, listed, seen) for r in RUNTIMES}
 
 
 def outcomes_for_version(host: Host, image: WindowsVersion) -> dict[str, Outcome]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from service.compat import catalog, runtimes
 from service.compat.assessment import Assessment, assess
@@ -41,10 +42,16 @@ def _same(verdict: Verdict, reason: str, rule: Rule) -> tuple[Judgement, Judgeme
 
 
 def _os_version(platform: Platform) -> WindowsVersion | None:
-    if not platform.os_version:
+    return _entry_version(platform.os_version)
+
+
+@lru_cache(maxsize=4096)
+def _entry_version(text: str | None) -> WindowsVersion | None:
+    """An entry's os.version as a version (parsed once per distinct string)."""
+    if not text:
         return None
     try:
-        parsed = parse_version(platform.os_version, kind=catalog.SERVER)
+        parsed = parse_version(text, kind=catalog.SERVER)
     except InvalidVersion:
         return None
     return parsed.version if parsed.shape in ("full", "no-revision") else None
