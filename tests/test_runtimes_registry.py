@@ -187,3 +187,15 @@ def test_cli_runtime_decides_the_exit_code(capsys, runtime, code, start):
     out = capsys.readouterr().out
     assert out.startswith(start)
     assert "containerd-1.6: pulls nothing" in out
+
+
+def test_the_documented_example_fits_the_schema():
+    from service.api.examples import COMPAT_EXAMPLE
+
+    assert CompatResponseSchema().validate(COMPAT_EXAMPLE) == {}
+    assert set(COMPAT_EXAMPLE["runtimes"]) == {
+        "containerd-2.2",
+        "containerd-1.7",
+        "containerd-1.6",
+        "docker",
+    }

@@ -88,6 +88,50 @@ COMPAT_EXAMPLE = {
     "cache": {"status": "hit", "age_seconds": 12},
 }
 
+# What each runtime does with that list (runtimes.md): the containerd matchers refuse a 17763
+# entry on a 20348 host; Docker pulls it, and process isolation then fails.
+COMPAT_EXAMPLE["image"]["platforms"][0]["os_version_source"] = "index"
+_REFUSED = {
+    "matches": False,
+    "pulls": None,
+    "os_version": None,
+    "starts": False,
+    "isolation": "process",
+    "verdict": None,
+    "rule": None,
+}
+COMPAT_EXAMPLE["runtimes"] = {
+    "containerd-2.2": {
+        **_REFUSED,
+        "name": "containerd >= 2.2, hcsshim >= 0.13",
+        "detail": "no entry matches 10.0.20348 (images from the newest LTSC older than the host "
+        "up to the host build): no match for platform in manifest",
+    },
+    "containerd-1.7": {
+        **_REFUSED,
+        "name": "containerd 1.7.6 - 2.1, hcsshim 0.10 - 0.12",
+        "detail": "no entry matches 10.0.20348 (images from build 20348 up to the host build): "
+        "no match for platform in manifest",
+    },
+    "containerd-1.6": {
+        **_REFUSED,
+        "name": "containerd <= 1.7.5",
+        "detail": "no entry matches 10.0.20348 (the host's major.minor.build by prefix): no "
+        "match for platform in manifest",
+    },
+    "docker": {
+        "name": "Moby / Docker Engine on Windows",
+        "matches": True,
+        "pulls": COMPAT_EXAMPLE["image"]["platforms"][0]["digest"],
+        "os_version": "10.0.17763.5329",
+        "starts": False,
+        "isolation": "process",
+        "detail": COMPAT_EXAMPLE["isolation"]["process"]["reason"],
+        "verdict": "unsupported",
+        "rule": "different-build",
+    },
+}
+
 PROBLEM_EXAMPLES = {
     "invalid-request": "'windows/amd64' is not a Windows version. Accepted shapes: ...",
     "image-not-found": "mcr.microsoft.com/windows/servercore:ltsc2030: manifest unknown",
