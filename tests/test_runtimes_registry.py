@@ -199,3 +199,11 @@ def test_the_documented_example_fits_the_schema():
         "containerd-1.6",
         "docker",
     }
+
+
+def test_an_unknown_runtime_is_a_422_naming_the_field(client):
+    query = {"image_version": "10.0.20348.1", "host": "10.0.20348.2700", "runtime": "cri-o"}
+    r = client.get("/compat", query_string=query)
+    assert r.status_code == 422
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    assert "runtime" in r.json["errors"]
