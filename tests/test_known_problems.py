@@ -349,3 +349,24 @@ def test_serve_refuses_to_start_with_a_malformed_file_in_one_line(tmp_path):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "effect: expected fails or warning" in lines[0], done.stderr
+
+
+def test_a_runtime_limited_entry_changes_only_that_runtime(tmp_path, table_in_force):
+    from service.compat import runtimes
+    from service.compat.selection import assess_version
+
+    limited = dict(ADDED, id="containerd22-only", runtimes=["containerd-2.2"])
+    known_problems.install(known_problems.load(_write(tmp_path, [limited])))
+    h, i = host("10.0.26100.6900"), image("10.0.26100.7171")
+    assert judge(h, i, "process").rule == "same-build"  # the doc's answer stands
+    assert (
+        judge(h, i, "process", runtime="containerd-2.2").rule == "known-problem:containerd22-only"
+    )
+    rows = runtimes.outcomes_for_version(h, i)
+    assert rows["containerd-2.2"].starts is False and rows["containerd-1.7"].starts is True
+    plain, _ = assess_version(h, i)
+    pinned, _ = assess_version(h, i, runtime="containerd-2.2")
+    assert plain.process.verdict is Verdict.SUPPORTED
+    assert pinned.process.verdict is Verdict.UNSUPPORTED
+    assert "known problem containerd22-only" in pinned.summary
+    assert "containerd 2.2 will not start it" in plain.summary
