@@ -370,3 +370,30 @@ def test_a_runtime_limited_entry_changes_only_that_runtime(tmp_path, table_in_fo
     assert pinned.process.verdict is Verdict.UNSUPPORTED
     assert "known problem containerd22-only" in pinned.summary
     assert "containerd 2.2 will not start it" in plain.summary
+
+
+def test_gunicorn_stops_before_forking_with_a_malformed_file(tmp_path):
+    # The container image runs gunicorn directly (Dockerfile CMD): its on_starting hook checks.
+    import os
+    import subprocess
+    import sys
+
+    path = _write(tmp_path, [_broken(isolation=["both"])])
+    env = {
+        **os.environ,
+        "WINCOMPAT_KNOWN_PROBLEMS": path,
+        "PYTHONPATH": str(ROOT),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf"]
+    done = subprocess.run(
+        [*command, "--bind", "127.0.0.1:0", "service.wsgi:app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if '"level": "error"' in line]
+    assert len(errors) == 1 and "isolation: expected a non-empty list" in errors[0], done.stderr
