@@ -270,7 +270,19 @@ def test_a_single_manifest_is_matched_on_its_config_version():
     assert listed["containerd-2.2"].matches is True  # the index said nothing
     assert single["containerd-2.2"].matches is False
     assert "no match for platform in manifest" in single["containerd-2.2"].detail
-    assert single["docker"].detail.endswith("in the manifest list entries")
+    assert single["docker"].detail.endswith(
+        "a Windows version 10.0.26100-based image is incompatible with a 10.0.20348 host"
+    )  # moby's own words for a single image
+    assert listed["docker"].matches is True
+
+
+def test_docker_refuses_a_newer_list_in_its_own_words():
+    platforms = (platform("10.0.26100.1"),)
+    host = make_host(parse_version("10.0.20348.2700"))
+    o = runtimes.outcomes_for_platforms(host, platforms)["docker"]
+    assert o.detail.endswith(
+        "no matching manifest for windows/amd64 10.0.20348 in the manifest list entries"
+    )
 
 
 def test_docker_on_a_client_judges_hyperv():

@@ -136,7 +136,8 @@ class Runtime:
     matches: Callable[[WindowsVersion, str], bool]
     order: Callable[[WindowsVersion, Sequence[Seen]], list[Seen]]
     rule: str  # the matcher in words, for details
-    no_match: str  # the runtime's own error when nothing matches
+    no_match: str  # the runtime's own error when nothing in a list matches
+    refuses: str = NO_MATCH  # its error for a single image (or a version) it will not take
 
 
 # fmt: off
@@ -150,7 +151,8 @@ RUNTIMES: tuple[Runtime, ...] = (
             match_prefix, by_revision, "the host's major.minor.build by prefix", NO_MATCH),
     Runtime(DOCKER, "Docker", "Moby / Docker Engine on Windows",
             match_docker, host_build_first, "image builds up to the host's",
-            "no matching manifest for windows/{arch} {host} in the manifest list entries"),
+            "no matching manifest for windows/{arch} {host} in the manifest list entries",
+            "a Windows version {image}-based image is incompatible with a {host} host"),
 )
 # fmt: on
 BY_ID: dict[str, Runtime] = {r.id: r for r in RUNTIMES}
@@ -199,7 +201,9 @@ def _mode(runtime: Runtime, host: Host) -> Isolation:
 
 
 @lru_cache(maxsize=4096)
-def _version(text: str | None) -> WindowsVersion | None:
+def entry_version(text: str | None) -> WindowsVersion | None:
+    """An entry's os.version as a version, parsed once per distinct string; None when it is
+    missing or not a full/no-revision Windows version."""
     if not text:
         return None
     try:
@@ -223,9 +227,16 @@ def _started(
     return starts, None if starts else j.reason, j
 
 
-def _refused(runtime: Runtime, host: Host, arch: str, what: str) -> str:
-    error = runtime.no_match.format(arch=arch, host=host_prefix(host.version))
-    return f"no entry matches {host_prefix(host.version)} ({runtime.rule}){what}: {error}"
+def _refused(runtime: Runtime, host: Host, arch: str, image: str | None) -> str:
+    """Why nothing is pulled; `image` is the one version offered (a single image)."""
+    mine = host_prefix(host.version)
+    if image is None:
+        error = runtime.no_match.format(arch=arch, host=mine)
+        return f"no entry matches {mine} ({runtime.rule}): {error}"
+    got = _mmb(image)
+    shown = ".".join(map(str, got)) if got else image
+    error = runtime.refuses.format(image=shown, host=mine)
+    return f"image {image} does not match {mine} ({runtime.rule}): {error}"
 
 
 def for_platforms(
@@ -241,11 +252,11 @@ def for_platforms(
     seen = seen if seen is not None else seen_entries(platforms, listed)
     picked = choose(runtime, host.version, seen, arch)
     if picked is None:
-        return Outcome(
-            runtime.id, False, None, None, False, mode, _refused(runtime, host, arch, "")
-        )
+        single = platforms[0].os_version if not listed and len(platforms) == 1 else None
+        detail = _refused(runtime, host, arch, single)
+        return Outcome(runtime.id, False, None, None, False, mode, detail)
     platform = platforms[picked.index]
-    starts, detail, j = _started(runtime, host, _version(platform.os_version))
+    starts, detail, j = _started(runtime, host, entry_version(platform.os_version))
     return Outcome(
         runtime.id,
         True,
@@ -263,7 +274,7 @@ def for_version(runtime: Runtime, host: Host, image: WindowsVersion) -> Outcome:
     """An image_version question: would the runtime accept that version, and start it?"""
     mode = _mode(runtime, host).value
     if not runtime.matches(host.version, str(image)):
-        detail = _refused(runtime, host, "amd64", f"; image {image}")
+        detail = _refused(runtime, host, "amd64", str(image))
         return Outcome(runtime.id, False, None, str(image), False, mode, detail)
     starts, detail, j = _started(runtime, host, image)
     return Outcome(runtime.id, True, None, str(image), starts, mode, detail, None, j)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 
-from service.compat import catalog, runtimes
+from service.compat import runtimes
 from service.compat.assessment import Assessment, assess
 from service.compat.image import Platform
 from service.compat.remedies import DEFAULT_BASE
 from service.compat.rules import Host, Isolation, Judgement, Rule, Verdict, judge
-from service.compat.versions import InvalidVersion, WindowsVersion, parse_version
+from service.compat.versions import WindowsVersion
 
 ARCH_ALIASES = {"x86_64": "amd64", "x64": "amd64", "aarch64": "arm64"}
 
@@ -42,19 +41,7 @@ def _same(verdict: Verdict, reason: str, rule: Rule) -> tuple[Judgement, Judgeme
 
 
 def _os_version(platform: Platform) -> WindowsVersion | None:
-    return _entry_version(platform.os_version)
-
-
-@lru_cache(maxsize=4096)
-def _entry_version(text: str | None) -> WindowsVersion | None:
-    """An entry's os.version as a version (parsed once per distinct string)."""
-    if not text:
-        return None
-    try:
-        parsed = parse_version(text, kind=catalog.SERVER)
-    except InvalidVersion:
-        return None
-    return parsed.version if parsed.shape in ("full", "no-revision") else None
+    return runtimes.entry_version(platform.os_version)
 
 
 def judge_entry(host: Host, platform: Platform, arch: str) -> Entry:
