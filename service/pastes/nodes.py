@@ -121,6 +121,13 @@ _KEEP = {
         "Description": ("Hostname", "Platform", "Engine"),
     },
 }
+_NODE_INFO = (
+    "kernelVersion",
+    "osImage",
+    "operatingSystem",
+    "architecture",
+    "containerRuntimeVersion",
+)
 
 
 def _at(path: str, key: str) -> str:
@@ -385,6 +392,9 @@ def _slim_node(node: Any) -> Any:
         value = node[key]
         if inner and isinstance(value, dict):
             value = {k: value[k] for k in inner if k in value}
+            info = value.get("nodeInfo") if key == "status" else None
+            if isinstance(info, dict):
+                value["nodeInfo"] = {k: info[k] for k in _NODE_INFO if k in info}
         out[key] = value
     return out
 
