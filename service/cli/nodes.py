@@ -58,6 +58,8 @@ def human(answer: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.image_version and args.image and args.file == "-":
+        args.image, args.file = None, args.image  # `nodes --image-version V FILE`
     if bool(args.image) == bool(args.image_version):
         print("error: give exactly one of IMAGE and --image-version", file=sys.stderr)
         return EXIT_ERROR
