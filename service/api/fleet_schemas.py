@@ -123,10 +123,18 @@ class CellSchema(ma.Schema):
     rule = ma.fields.String()
 
 
+class Prebuilt(ma.fields.List):
+    """Documented as the list it is; sent as built: the cells are plain data already, and
+    serialising 10,000 nested objects field by field took a third of a 100 x 100 answer."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 class MatrixResponseSchema(ma.Schema):
     images = ma.fields.List(ma.fields.Nested(MatrixImageSchema), required=True)
     hosts = ma.fields.List(ma.fields.Nested(MatrixHostSchema), required=True)
-    cells = ma.fields.List(
+    cells = Prebuilt(
         ma.fields.List(ma.fields.Nested(CellSchema), allow_none=True),
         required=True,
         metadata={

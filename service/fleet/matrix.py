@@ -130,9 +130,40 @@ def cell(outcome: Outcome) -> dict:
     }
 
 
-def row(subject: Subject, hosts: list[HostEntry], isolation: str, arch: str) -> list[dict]:
-    judge = Judge(subject, isolation)
-    return [cell(judge.outcome(h.host, arch, h.notes)) for h in hosts]
+class Cells:
+    """Cells for many images against the same hosts. A verdict depends on the host and the
+    image's entries (os, architecture, os.version), not on its name or digests: images built on
+    the same base share them, so each (host, entries) pair is judged once per matrix and only
+    the chosen entry's digest differs between such images."""
+
+    def __init__(self, hosts: list[HostEntry], isolation: str, arch: str) -> None:
+        self.hosts, self.isolation, self.arch = hosts, isolation, arch
+        self._memo: dict[tuple, tuple[dict, int | None]] = {}
+
+    def row(self, subject: Subject) -> list[dict]:
+        if subject.platforms is None:
+            key: tuple = ("version", subject.version)
+        else:
+            key = tuple((p.os, p.architecture, p.os_version) for p in subject.platforms)
+        judge = Judge(subject, self.isolation)
+        return [self._cell(judge, key, h, subject) for h in self.hosts]
+
+    def _cell(self, judge: Judge, key: tuple, h: HostEntry, subject: Subject) -> dict:
+        memo_key = (key, h.host, h.notes)
+        found = self._memo.get(memo_key)
+        if found is None:
+            outcome = judge.outcome(h.host, self.arch, h.notes)
+            found = self._memo[memo_key] = (cell(outcome), _chosen_index(subject, outcome))
+        shared, index = found
+        digest = subject.platforms[index].digest if index is not None else shared["digest"]
+        return shared if digest == shared["digest"] else {**shared, "digest": digest}
+
+
+def _chosen_index(subject: Subject, outcome: Outcome) -> int | None:
+    if subject.platforms is None or outcome.digest is None:
+        return None
+    digests = [p.digest for p in subject.platforms]
+    return digests.index(outcome.digest) if outcome.digest in digests else None
 
 
 def host_row(h: HostEntry) -> dict:

@@ -106,6 +106,7 @@ def matrix(doors: Doors, question: dict) -> dict:
     found = resolve_many(doors, refs)
     isolation, arch = question.get("isolation", "any"), question.get("arch", "amd64")
     rows, cells, done = [], [], {}
+    judged = grid.Cells(host_entries, isolation, arch)
     for entry in image_entries:
         row, subject = _image_row(entry, found.get(entry.key), doors)
         rows.append(row)
@@ -113,7 +114,7 @@ def matrix(doors: Doors, question: dict) -> dict:
             cells.append(None)
             continue
         if entry.key not in done:  # an image listed twice is judged once
-            done[entry.key] = grid.row(subject, host_entries, isolation, arch)
+            done[entry.key] = judged.row(subject)
         cells.append(done[entry.key])
     return {
         "images": rows,
