@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from service.compat.assessment import parse_image_version
+from service.compat.image import Platform
 from service.fleet import scheduling
 from service.fleet.judging import Subject
 from service.fleet.nodes import judge_cluster
@@ -308,3 +309,18 @@ def test_swarm_hyperv_adds_isolation():
     c = cluster("swarm-node-inspect.json", "10.0.17763.5329", "hyperv")
     plan = scheduling.swarm(c)
     assert plan["commands"][-1].endswith("--isolation hyperv SERVICE")
+
+
+def test_mixed_architectures_add_an_arch_term():
+    """An amd64-only image on a cluster with arm64 Windows nodes of the same build."""
+    arm = _node("arm-a", "10.0.26100.33296")
+    arm["metadata"]["labels"]["kubernetes.io/arch"] = "arm64"
+    amd = _node("amd-a", "10.0.26100.33296")
+    amd["metadata"]["labels"]["kubernetes.io/arch"] = "amd64"
+    platform = Platform("windows", "amd64", "10.0.26100.32230", "sha256:" + "a" * 64)
+    subject = Subject("example.test/app:1", "sha256:" + "b" * 64, (platform,))
+    c = judge_cluster(subject, read_nodes([arm, amd]), "process")
+    assert runs_on(c) == {"amd-a"}
+    plan = scheduling.kubernetes(c)
+    assert plan["nodeSelector"]["kubernetes.io/arch"] == "amd64"
+    assert picked(c, plan) == {"amd-a"} and plan["exact"] is True
