@@ -185,6 +185,12 @@ BAD = [
     pytest.param('[{"ID": "x", "Spec": {"Labels": {"OsVersion": {}}}}]',
                  "[0].Spec.Labels[OsVersion]", "label value", id="swarm-label-wrong-type"),
     pytest.param("", "", "empty", id="empty"),
+    pytest.param("items:\n- &n {kind: Node, metadata: {name: a}}\n- *n\n", "", "aliases",
+                 id="yaml-alias"),
+    pytest.param('[{"metadata": {}, "spec": {"taints": [{"key": "os", "effect": "Never"}]}}]',
+                 "[0].spec.taints[0].effect", "must be one of", id="taint-bad-effect"),
+    pytest.param('[{"metadata": {"name": "%s"}}]' % ("n" * 5000), "[0].metadata.name",
+                 "longer than", id="field-too-long"),
 ]  # fmt: skip
 
 

@@ -19,7 +19,10 @@ import yaml
 from service.compat.versions import InvalidVersion, WindowsVersion, parse_version
 
 MAX_NODES = 5000
-MAX_TAINTS = 64  # a node with more is not a real node
+MAX_TAINTS = 32  # a node with more is not a real node
+MAX_FIELD = 4096  # any string read; a Windows version text is at most this long anyway
+MAX_LABELS = 1024
+TAINT_EFFECTS = frozenset({"NoSchedule", "PreferNoSchedule", "NoExecute"})
 MAX_NAME = 253  # a Kubernetes object name
 KUBERNETES, SWARM = "kubernetes", "swarm"
 BUILD_LABEL = "node.kubernetes.io/windows-build"
@@ -96,12 +99,21 @@ def load_text(text: str) -> Any:
         except json.JSONDecodeError as exc:
             raise NodePasteError("", f"is not valid JSON: {exc}") from None
     try:
+        _refuse_aliases(stripped)
         docs = [d for d in yaml.load_all(stripped, Loader=_Loader) if d is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise NodePasteError("", f"is neither valid JSON nor YAML{where}") from None
     return docs[0] if len(docs) == 1 else docs
+
+
+def _refuse_aliases(text: str) -> None:
+    """kubectl never writes anchors or aliases; refusing them keeps a 4 MiB paste from
+    standing for a far larger document (an alias repeats a node, its labels or taints)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise NodePasteError("", "uses YAML aliases (`*name`), which node lists never have")
 
 
 # -- typed access, naming the path of anything of the wrong type ------------------------------
@@ -142,6 +154,8 @@ def _typed(obj: Mapping, key: str, kind: type, path: str) -> Any:
         return str(value)  # YAML reads an unquoted 10.0 as a number
     if not isinstance(value, kind):
         raise NodePasteError(_at(path, key), f"must be {_TYPE_NAMES[kind]}")
+    if kind is str and len(value) > MAX_FIELD:
+        raise NodePasteError(_at(path, key), f"is longer than {MAX_FIELD} characters")
     return value
 
 
@@ -151,12 +165,15 @@ def _section(obj: Mapping, key: str, path: str) -> Mapping:
 
 def _labels(obj: Mapping, key: str, path: str) -> dict[str, str]:
     raw = _section(obj, key, path)
+    if len(raw) > MAX_LABELS:
+        raise NodePasteError(_at(path, key), f"more than {MAX_LABELS} labels")
     labels = {}
     for name, value in raw.items():
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             labels[str(name)] = str(value)
         elif value is not None:
-            raise NodePasteError(f"{_at(path, key)}[{name}]", "a label value must be a string")
+            where = f"{_at(path, key)}[{str(name)[:100]}]"
+            raise NodePasteError(where, "a label value must be a string")
     return labels
 
 
@@ -252,6 +269,8 @@ def _taints(spec: Mapping, path: str) -> tuple[Taint, ...]:
         key, effect = _typed(item, "key", str, where), _typed(item, "effect", str, where)
         if not key or not effect:
             raise NodePasteError(where, "a taint needs `key` and `effect`")
+        if effect not in TAINT_EFFECTS:
+            raise NodePasteError(f"{where}.effect", f"must be one of {', '.join(TAINT_EFFECTS)}")
         taints.append(Taint(key, _typed(item, "value", str, where), effect))
     return tuple(taints)
 
