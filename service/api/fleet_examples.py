@@ -97,7 +97,8 @@ NODES_EXAMPLE = {
             "os_version_used": "10.0.20348.2700",
             "digest": ENTRY,
             "rule": "same-build",
-            "reason": "Process isolation runs an image of the host's build.",
+            "reason": "Process isolation shares the host's kernel and the builds match: image "
+            "20348 (Windows Server 2022), host 20348 (Windows Server 2022).",
             "warnings": [],
         }
     ],
