@@ -18,11 +18,12 @@ from service.api.fleet_schemas import (
 from service.api.problems import invalid, problem, registry_problem
 from service.compat.versions import InvalidVersion
 from service.fleet import questions
-from service.fleet.matrix import EntryErrors, OverLimit
+from service.fleet.matrix import CellMemo, EntryErrors, OverLimit
 from service.pastes.nodes import MAX_NODES, NodePasteError, TooManyNodes, read_nodes
 
 blp = Blueprint("fleet", __name__, description="Many images, many hosts, whole clusters")
 
+CELLS_KEY = "wincompat.fleet.cells"
 MAX_BODY = 4 * 1024 * 1024  # fleet.md: a 5,000-node list fits; the app's default is 64 KiB
 
 
@@ -38,8 +39,14 @@ def larger_bodies() -> Response | None:
 
 
 def _doors() -> questions.Doors:
-    services = current_app.extensions["wincompat"]
-    return questions.Doors(services.resolver, services.guard.registry_allowed, registry_problem)
+    app = current_app._get_current_object()
+    services = app.extensions["wincompat"]
+    cells = app.extensions.get(CELLS_KEY)
+    if cells is None:  # one per app, made on first use (setdefault keeps a racing twin out)
+        cells = app.extensions.setdefault(CELLS_KEY, CellMemo())
+    return questions.Doors(
+        services.resolver, services.guard.registry_allowed, registry_problem, cells
+    )
 
 
 def _over(field: str, message: str) -> Response:

@@ -3,7 +3,10 @@ Pure: the caller resolves the images (see service.fleet.questions)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from service.compat import catalog
 from service.compat.assessment import host_from_text, parse_image_version
@@ -130,15 +133,35 @@ def cell(outcome: Outcome) -> dict:
     }
 
 
+class CellMemo:
+    """Judged cells by (image entries, host, mode, arch), kept across requests: a portal asks
+    the same team's images against the same hosts again and again. One per app: verdicts
+    depend only on the rules and the app's configuration, fixed for the app's life."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._cells: LRUCache = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[dict, int | None] | None:
+        with self._lock:
+            return self._cells.get(key)
+
+    def put(self, key: tuple, value: tuple[dict, int | None]) -> None:
+        with self._lock:
+            self._cells[key] = value
+
+
 class Cells:
     """Cells for many images against the same hosts. A verdict depends on the host and the
     image's entries (os, architecture, os.version), not on its name or digests: images built on
     the same base share them, so each (host, entries) pair is judged once per matrix and only
     the chosen entry's digest differs between such images."""
 
-    def __init__(self, hosts: list[HostEntry], isolation: str, arch: str) -> None:
+    def __init__(
+        self, hosts: list[HostEntry], isolation: str, arch: str, memo: CellMemo | None = None
+    ) -> None:
         self.hosts, self.isolation, self.arch = hosts, isolation, arch
-        self._memo: dict[tuple, tuple[dict, int | None]] = {}
+        self._memo = memo if memo is not None else CellMemo(len(hosts) * 4 or 1)
 
     def row(self, subject: Subject) -> list[dict]:
         if subject.platforms is None:
@@ -149,11 +172,12 @@ class Cells:
         return [self._cell(judge, key, h, subject) for h in self.hosts]
 
     def _cell(self, judge: Judge, key: tuple, h: HostEntry, subject: Subject) -> dict:
-        memo_key = (key, h.host, h.notes)
+        memo_key = (key, h.host, h.notes, self.isolation, self.arch)
         found = self._memo.get(memo_key)
         if found is None:
             outcome = judge.outcome(h.host, self.arch, h.notes)
-            found = self._memo[memo_key] = (cell(outcome), _chosen_index(subject, outcome))
+            found = (cell(outcome), _chosen_index(subject, outcome))
+            self._memo.put(memo_key, found)
         shared, index = found
         digest = subject.platforms[index].digest if index is not None else shared["digest"]
         return shared if digest == shared["digest"] else {**shared, "digest": digest}

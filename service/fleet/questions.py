@@ -32,6 +32,7 @@ class Doors:
     resolver: Any  # service.cache.resolver.Resolver
     registry_allowed: Callable[[str], bool]
     problem_of: ProblemOf  # a registry failure as the problem object /compat would return
+    cells: grid.CellMemo | None = None  # judged matrix cells kept between requests
 
 
 def repository_of(ref: ImageReference) -> str:
@@ -106,7 +107,7 @@ def matrix(doors: Doors, question: dict) -> dict:
     found = resolve_many(doors, refs)
     isolation, arch = question.get("isolation", "any"), question.get("arch", "amd64")
     rows, cells, done = [], [], {}
-    judged = grid.Cells(host_entries, isolation, arch)
+    judged = grid.Cells(host_entries, isolation, arch, doors.cells)
     for entry in image_entries:
         row, subject = _image_row(entry, found.get(entry.key), doors)
         rows.append(row)
