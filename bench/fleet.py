@@ -166,16 +166,25 @@ def memory_kib(pid: int) -> dict[str, int]:
 # -- 1. cached matrix --------------------------------------------------------------------------
 
 
-def distinct_matrix(base: str, refs: list[str], rounds: int) -> float:
-    """Worst case: 100 images on 100 different bases, so no two rows share a verdict."""
+def distinct_matrix(base: str, refs: list[str], rounds: int) -> tuple[float, float]:
+    """Worst case: 100 images on 100 different bases, so no two rows share a verdict. The
+    images are cached first (one /compat question each); the first matrix judges all 10,000
+    pairs, the repeats find them judged."""
+    for ref in refs:
+        get(base, "/compat?" + urllib.parse.urlencode({"image": ref, "host": HOSTS_100[0]}))
     question = {"images": refs, "hosts": HOSTS_100}
-    post(base, "/compat/matrix", question)
-    return statistics.median(post(base, "/compat/matrix", question)[2] for _ in range(rounds))
+    first = post(base, "/compat/matrix", question)[2]
+    again = statistics.median(post(base, "/compat/matrix", question)[2] for _ in range(rounds))
+    return first, again
 
 
 def cached_matrix(base: str, refs: list[str], rounds: int) -> dict:
     question = {"images": refs, "hosts": HOSTS_100}
-    status, payload, first = post(base, "/compat/matrix", question)  # fills the cache
+    started = time.perf_counter()
+    for ref in refs:  # the images into the cache, cold: one /compat question each
+        get(base, "/compat?" + urllib.parse.urlencode({"image": ref, "host": HOSTS_100[0]}))
+    cold_images = time.perf_counter() - started
+    status, payload, first = post(base, "/compat/matrix", question)  # judges the pairs
     assert status == 200, payload[:500]
     body = json.loads(payload)
     assert all(row["error"] is None for row in body["images"])
@@ -192,6 +201,7 @@ def cached_matrix(base: str, refs: list[str], rounds: int) -> dict:
     matrix_s = statistics.median(times)
     per_compat = statistics.mean(one_by_one)
     return {
+        "cold_images_s": cold_images,
         "first_s": first,
         "matrix_s": matrix_s,
         "per_cell_us": matrix_s / 10_000 * 1e6,
@@ -280,7 +290,7 @@ def big_cluster(base: str, pid: int, ref: str) -> dict:
 # -- report ------------------------------------------------------------------------------------
 
 
-def report(cached: dict, distinct: float, cold: list, big: dict, git: str) -> str:
+def report(cached: dict, distinct: tuple[float, float], cold: list, big: dict, git: str) -> str:
     ratios = [r["matrix_s"] / r["sequential_s"] for r in cold]
     worst = max(ratios)
     lines = [
@@ -294,16 +304,26 @@ def report(cached: dict, distinct: float, cold: list, big: dict, git: str) -> st
         "",
         "| measurement | value | baseline (same run) | ratio | target | |",
         "|---|---|---|---|---|---|",
-        f"| 100 images x 100 hosts, cached, median of the timed runs | {cached['matrix_s']:.3f} s "
+        f"| 100 images x 100 hosts, images cached, first matrix (judges every pair) | "
+        f"{cached['first_s']:.3f} s ({cached['first_s'] / 10_000 * 1e6:.0f} us per cell) | "
+        f"/compat one question at a time (below) | "
+        f"{cached['first_s'] / cached['compat_10k_s_extrapolated']:.3f} | < 1 s | "
+        f"{'met' if cached['first_s'] < 1 else 'NOT met'} |",
+        f"| the same matrix asked again, median of the timed runs | {cached['matrix_s']:.3f} s "
         f"({cached['per_cell_us']:.0f} us per cell) | /compat one question at a time: "
         f"{cached['compat_per_question_ms']:.2f} ms each (mean of 1,000; x 10,000 = "
         f"{cached['compat_10k_s_extrapolated']:.1f} s) | "
         f"{cached['matrix_s'] / cached['compat_10k_s_extrapolated']:.3f} | < 1 s | "
         f"{'met' if cached['matrix_s'] < 1 else 'NOT met'} |",
-        f"| the same, worst case: 100 images on 100 different bases (no two rows share "
-        f"verdicts) | {distinct:.3f} s ({distinct / 10_000 * 1e6:.0f} us per cell) | as above | "
-        f"{distinct / cached['compat_10k_s_extrapolated']:.3f} | (< 1 s) | "
-        f"{'met' if distinct < 1 else 'NOT met'} |",
+        f"| worst case: 100 images on 100 different bases (no two rows share verdicts), images "
+        f"cached, first time these pairs are judged | {distinct[0]:.3f} s "
+        f"({distinct[0] / 10_000 * 1e6:.0f} us per cell) | as above | "
+        f"{distinct[0] / cached['compat_10k_s_extrapolated']:.3f} | (< 1 s) | "
+        f"{'met' if distinct[0] < 1 else 'NOT met'} |",
+        f"| the same matrix asked again (cells kept per app) | {distinct[1]:.3f} s "
+        f"({distinct[1] / 10_000 * 1e6:.0f} us per cell) | as above | "
+        f"{distinct[1] / cached['compat_10k_s_extrapolated']:.3f} | < 1 s | "
+        f"{'met' if distinct[1] < 1 else 'NOT met'} |",
         f"| 20 cold images (3-entry lists) behind a {DELAY * 1000:.0f} ms-per-request proxy, one "
         f"matrix x 3 hosts (worst of {len(cold)}) | "
         f"{max(r['matrix_s'] for r in cold):.2f} s | the same count of other cold images on "
@@ -319,9 +339,10 @@ def report(cached: dict, distinct: float, cold: list, big: dict, git: str) -> st
         f"{big['status_5mib']} | — | — | 413 / 413 | "
         f"{'met' if (big['status_5001'], big['status_5mib']) == (413, 413) else 'NOT met'} |",
         "",
-        f"The first 100 x 100 matrix (all 100 images cold, resolved 8 at a time) took "
-        f"{cached['first_s']:.2f} s; the cached answer is {cached['bytes'] / 1024:.0f} KiB of "
-        "JSON. The 10,000-question baseline is extrapolated from 1,000 real questions (10 images "
+        f"Putting the 100 images into the cache (100 cold /compat questions, one after "
+        f"another) took {cached['cold_images_s']:.2f} s; the answer is "
+        f"{cached['bytes'] / 1024:.0f} KiB of JSON. The 10,000-question baseline is "
+        "extrapolated from 1,000 real questions (10 images "
         "x the 100 hosts) to keep the run short. The main 100 images are built on 10 different "
         "bases (3-entry lists: 26100, 20348, 17763 at 10 different revisions); a matrix judges "
         "each (host, list entries) pair once, so rows of images on the same base share verdicts "
