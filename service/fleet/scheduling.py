@@ -189,6 +189,16 @@ def _relabel(nodes: list[JudgedNode], goal: Target, revision_builds: set[int]) -
     return out
 
 
+def _selector_keys(goal: Target, revision_builds: set[int]) -> dict[str, list[str]]:
+    """label -> the values that select the target nodes, sorted as versions."""
+    keys: dict[str, list[str]] = {}
+    for j in goal.nodes:
+        label, value = _key(j, revision_builds)
+        if value is not None:
+            keys.setdefault(label, []).append(value)
+    return {label: _sorted_values(values) for label, values in sorted(keys.items())}
+
+
 def kubernetes(cluster: Cluster) -> dict | None:
     nodes = _windows(cluster, KUBERNETES)
     if not nodes:
@@ -198,39 +208,35 @@ def kubernetes(cluster: Cluster) -> dict | None:
         return _empty_plan("No Windows node runs this image: there is nothing to select.")
     arch = _single_arch(goal, nodes)
     revision_builds = _revision_builds(goal, nodes, arch)
-    keys: dict[str, list[str]] = {}
-    for j in goal.nodes:
-        label, value = _key(j, revision_builds)
-        if value is not None:
-            keys.setdefault(label, []).append(value)
-    keys = {label: _sorted_values(values) for label, values in sorted(keys.items())}
+    keys = _selector_keys(goal, revision_builds)
     if not keys:
         return _empty_plan("The nodes that run it need their revision read before selecting.")
     selector, affinity = _selector(keys, arch, _os_label(goal))
+    # The check: which pasted nodes the selector picks once the label commands have run.
     relabelled = _relabel(nodes, goal, revision_builds)
     commands = [command for _, command in relabelled.values() if command]
     need_revision = [
         j.node.name for j in goal.nodes if _key(j, revision_builds) == (REVISION_LABEL, None)
     ]
     selects = [j.node.name for j in nodes if matches(relabelled[id(j)][0], selector, affinity)]
-    notes = _notes(goal, revision_builds, commands, need_revision, keys)
     exact = sorted(selects) == sorted(j.node.name for j in goal.nodes)
+    notes = _notes(goal, revision_builds, commands, need_revision, keys)
     if not exact:
         notes.append("The selector can't pick exactly the nodes that run it; see `selects`.")
     tolerations = _tolerations(goal)
-    pod = _pod_spec(selector, affinity, tolerations, goal.mode)
+    hyperv = goal.mode == "hyperv"
     return {
         "nodeSelector": selector,
         "affinity": affinity,
         "tolerations": tolerations,
-        "runtimeClassName": RUNTIME_CLASS if goal.mode == "hyperv" else None,
-        "runtime_class": _runtime_class() if goal.mode == "hyperv" else None,
+        "runtimeClassName": RUNTIME_CLASS if hyperv else None,
+        "runtime_class": _runtime_class() if hyperv else None,
         "revision_label": _revision_label(revision_builds, commands, need_revision, keys),
         "selects": selects,
         "exact": exact,
         "isolation": goal.mode,
         "notes": notes,
-        "yaml": yaml_text.dump(pod),
+        "yaml": yaml_text.dump(_pod_spec(selector, affinity, tolerations, goal.mode)),
     }
 
 
@@ -331,6 +337,21 @@ def swarm_matches(labels: Mapping[str, str], constraints: list[str]) -> bool:
     return True
 
 
+def _swarm_constraints(goal: Target, values: dict[int, str]) -> list[str]:
+    """Swarm has no `In`: one build is `==`; several are `!=` every other build present."""
+    wanted = {values[id(j)] for j in goal.nodes}
+    others = set(values.values()) - wanted
+    constraints = ["node.platform.os == windows"]
+    if len(wanted) == 1:
+        return [*constraints, f"node.labels.{SWARM_LABEL} == {next(iter(wanted))}"]
+    return constraints + [f"node.labels.{SWARM_LABEL} != {v}" for v in _sorted_values(others)]
+
+
+def _swarm_label(values: dict[int, str], j: JudgedNode) -> dict[str, str]:
+    """The OsVersion label a node carries once the label commands have run."""
+    return {SWARM_LABEL: values[id(j)]} if id(j) in values else {}
+
+
 def swarm(cluster: Cluster) -> dict | None:
     nodes = _windows(cluster, SWARM)
     if not nodes:
@@ -345,26 +366,18 @@ def swarm(cluster: Cluster) -> dict | None:
             "notes": ["No Windows node runs this image: there is nothing to select."],
         }
     revision_builds = _revision_builds(goal, nodes, None)
-    wanted = {_swarm_value(j, revision_builds) for j in goal.nodes}
-    others = {_swarm_value(j, revision_builds) for j in nodes if j.host} - wanted
-    constraints = ["node.platform.os == windows"]
-    if len(wanted) == 1:
-        constraints.append(f"node.labels.{SWARM_LABEL} == {next(iter(wanted))}")
-    else:
-        constraints += [f"node.labels.{SWARM_LABEL} != {v}" for v in _sorted_values(others)]
+    values = {id(j): _swarm_value(j, revision_builds) for j in nodes if j.host}
+    constraints = _swarm_constraints(goal, values)
     commands = [
-        f"docker node update --label-add {SWARM_LABEL}={_swarm_value(j, revision_builds)} "
-        f"{j.node.name}"
+        f"docker node update --label-add {SWARM_LABEL}={values[id(j)]} {j.node.name}"
         for j in nodes
-        if j.host and j.node.labels.get(SWARM_LABEL) != _swarm_value(j, revision_builds)
+        if j.host and j.node.labels.get(SWARM_LABEL) != values[id(j)]
     ]
-    relabelled = {
-        j.node.name: {**j.node.labels, SWARM_LABEL: _swarm_value(j, revision_builds)}
-        if j.host
-        else dict(j.node.labels)
+    selects = [
+        j.node.name
         for j in nodes
-    }
-    selects = [j.node.name for j in nodes if swarm_matches(relabelled[j.node.name], constraints)]
+        if swarm_matches({**j.node.labels, **_swarm_label(values, j)}, constraints)
+    ]
     exact = sorted(selects) == sorted(j.node.name for j in goal.nodes)
     update = " ".join(f'--constraint-add "{c}"' for c in constraints)
     isolation = " --isolation hyperv" if goal.mode == "hyperv" else ""
