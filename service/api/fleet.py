@@ -38,6 +38,24 @@ def larger_bodies() -> Response | None:
     return None
 
 
+def _docs() -> dict:
+    """The problem types of every question, plus the 413 past a limit."""
+    docs = problem_docs()
+    example = {
+        "type": "/problems/invalid-request",
+        "title": "Invalid request",
+        "status": 413,
+        "detail": "101 images; at most 100 per matrix",
+        "errors": {"images": ["101 images; at most 100 per matrix"]},
+    }
+    content = {"schema": {"$ref": "#/components/schemas/Problem"}, "example": example}
+    docs["responses"]["413"] = {
+        "description": "Past a limit (images, hosts, cells, nodes, 4 MiB body)",
+        "content": {"application/problem+json": content},
+    }
+    return docs
+
+
 def _doors() -> questions.Doors:
     app = current_app._get_current_object()
     services = app.extensions["wincompat"]
@@ -57,7 +75,7 @@ def _over(field: str, message: str) -> Response:
 class Matrix(MethodView):
     @blp.arguments(MatrixQuerySchema, location="json")
     @blp.response(200, MatrixResponseSchema, example=MATRIX_EXAMPLE)
-    @blp.doc(**problem_docs())
+    @blp.doc(**_docs())
     def post(self, question):
         """Images x hosts: every image judged against every host
 
@@ -79,7 +97,7 @@ def _nodes_path(path: str) -> str:
 class Nodes(MethodView):
     @blp.arguments(NodesQuerySchema, location="json")
     @blp.response(200, NodesResponseSchema, example=NODES_EXAMPLE)
-    @blp.doc(**problem_docs())
+    @blp.doc(**_docs())
     def post(self, question):
         """Which nodes of a Kubernetes or Swarm cluster run this image, and what to paste
 
