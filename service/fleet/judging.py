@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.compat import catalog
-from service.compat.assessment import Assessment, assess, make_host
+from service.compat.assessment import Assessment, assess
 from service.compat.image import Platform, ResolvedImage
 from service.compat.remedies import DEFAULT_BASE
 from service.compat.rules import Host, Verdict
 from service.compat.selection import select_platform
-from service.compat.versions import ParsedVersion, WindowsVersion
+from service.compat.versions import WindowsVersion
 
 ISOLATIONS = ("any", "process", "hyperv")
 
@@ -63,10 +62,6 @@ def runs_with(assessment: Assessment, isolation: str) -> str | None:
     return None
 
 
-def host_of(parsed: ParsedVersion, host_type: str | None = None) -> Host:
-    return make_host(parsed, host_type)
-
-
 class Judge:
     """Judges one subject against hosts, memoised per (host, arch): a 5,000-node cluster has
     a handful of distinct builds."""
@@ -105,8 +100,3 @@ class Judge:
     def _runs(self, a: Assessment) -> tuple[bool, str | None]:
         mode = runs_with(a, self.isolation)
         return mode is not None, mode
-
-
-def release_name(build: int, kind: str = catalog.SERVER) -> str | None:
-    release = catalog.release_for(build, kind)
-    return release.name if release else None
