@@ -16,7 +16,7 @@ from service.compat.assessment import parse_image_version
 from service.compat.image import Platform
 from service.fleet import scheduling
 from service.fleet.judging import Subject
-from service.fleet.nodes import judge_cluster
+from service.fleet.nodes import judge_cluster, summary
 from service.pastes.nodes import read_nodes
 
 NODES = Path(__file__).parent / "data" / "nodes"
@@ -324,3 +324,14 @@ def test_mixed_architectures_add_an_arch_term():
     plan = scheduling.kubernetes(c)
     assert plan["nodeSelector"]["kubernetes.io/arch"] == "amd64"
     assert picked(c, plan) == {"amd-a"} and plan["exact"] is True
+
+
+def test_summary_counts_nodes_that_need_hyperv():
+    c = cluster("aks-mixed.json", "10.0.17763.5329", "any")
+    assert summary(c).startswith(
+        "Runs on 4 of 5 Windows nodes (2 Windows Server 2022, 1 Windows Server 2019, 1 Windows "
+        "Server 2025, 3 of them only with Hyper-V isolation); fails on 1 (Windows Server 23H2)"
+    )
+    plan = scheduling.kubernetes(c)
+    assert plan["selects"] == ["akswin19000000"]  # the pod runs process-isolated by default
+    assert any("only with Hyper-V isolation" in n for n in plan["notes"])

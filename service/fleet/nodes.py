@@ -90,7 +90,9 @@ def summary(cluster: Cluster) -> str:
     runs, fails, unknown = cluster.runnable, cluster.failing, cluster.unreadable
     parts = []
     if runs:
-        parts.append(f"Runs on {len(runs)} of {windows} Windows nodes ({_releases(runs)})")
+        hyperv = sum(1 for j in runs if j.outcome.mode == "hyperv")
+        only = f", {hyperv} of them only with Hyper-V isolation" if hyperv else ""
+        parts.append(f"Runs on {len(runs)} of {windows} Windows nodes ({_releases(runs)}{only})")
     else:
         parts.append(f"Runs on none of the {windows} Windows nodes")
     if fails:
