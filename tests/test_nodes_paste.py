@@ -208,3 +208,10 @@ def test_node_count_is_bounded():
     doc["items"].append({"kind": "Node"})
     with pytest.raises(TooManyNodes):
         read_nodes(doc)
+
+
+def test_nodelist_from_the_api_server_reads_like_kubectls_list():
+    """The API server itself answers `kind: NodeList`; kubectl prints `kind: List`."""
+    doc = json.loads((NODES / "aks-mixed.json").read_text())
+    as_api = {**doc, "kind": "NodeList"}
+    assert read_nodes(as_api).nodes == read_nodes(doc).nodes
