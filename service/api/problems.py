@@ -126,3 +126,8 @@ def _unexpected(exc: Exception) -> Response:
         status=500,
         title="Internal Server Error",
     )
+
+
+def registry_problem(exc: errors.RegistryError) -> dict:
+    """The problem object from_registry_error sends, as data: fleet answers embed it per image."""
+    return json.loads(from_registry_error(exc).get_data())
