@@ -15,6 +15,7 @@ from service import logs, metrics
 from service.api import compat, meta, problems
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
+from service.clock import SYSTEM, Clock
 from service.config import Config
 from service.registry.guard import Guard
 
@@ -37,6 +38,7 @@ class Services:
     resolver: Any
     guard: Guard
     answers: AnswerCache
+    clock: Clock
 
 
 class WincompatApi(Api):
@@ -49,14 +51,17 @@ class WincompatApi(Api):
         problems.register(self._app)
 
 
-def build_resolver(config: Config):
+def build_resolver(config: Config, clock: Clock = SYSTEM):
     from service.cache.resolver import Resolver
     from service.registry.client import RegistryClient
 
-    return Resolver(RegistryClient(config), config)
+    return Resolver(RegistryClient(config), config, clock=clock)
 
 
-def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
+def create_app(
+    config: Config | None = None, *, resolver: Any = None, clock: Clock = SYSTEM
+) -> Flask:
+    """The app; `clock` times every cache (tests pass a fake one and move it)."""
     config = config or Config.from_env()
     app = Flask("wincompat")
     app.config.update(
@@ -70,8 +75,9 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    resolver = resolver or build_resolver(config)
-    services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
+    resolver = resolver or build_resolver(config, clock)
+    answers = AnswerCache(config.cache_size, clock=clock)
+    services = Services(config, resolver, Guard(config), answers, clock)
     app.extensions["wincompat"] = services
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEFAULT_ALLOWED = (
     "mcr.microsoft.com",
@@ -62,8 +62,6 @@ class Config:
     max_manifest_bytes: int = 4 * 1024 * 1024
     registry_retries: int = 2
     retry_after_max: float = 5.0
-    # Extra, non-environment knobs tests may set.
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

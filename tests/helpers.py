@@ -10,11 +10,21 @@ T0 = 1_700_000_000.0
 
 
 class FakeClock:
+    """A service.clock.Clock that moves only when told: `advance`, or a `sleep` it is asked for."""
+
     def __init__(self, now: float = T0) -> None:
         self.now = now
+        self.slept: list[float] = []
 
     def __call__(self) -> float:
         return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
 
     def advance(self, seconds: float) -> None:
         self.now += seconds

@@ -37,8 +37,7 @@ class CountingResolver:
 @pytest.fixture
 def setup():
     resolver, clock = CountingResolver(), FakeClock()
-    app = create_app(Config(), resolver=resolver)
-    app.extensions["wincompat"].answers.clock = clock
+    app = create_app(Config(), resolver=resolver, clock=clock)
     return app.test_client(), resolver, clock
 
 

@@ -12,7 +12,7 @@ import redis
 from helpers import FakeClock
 from prometheus_client import REGISTRY
 
-from service.cache.backends import Entry, LayeredCache, MemoryCache, RedisCache
+from service.cache.backends import CacheEntry, LayeredCache, MemoryCache, RedisCache
 from service.cache.redis_link import KEY_PREFIX, RedisLink, connect_redis
 from service.cache.serialise import decode_image, encode_image
 from service.compat.image import Platform, ResolvedImage
@@ -42,12 +42,12 @@ def link(redis_db, clock):
 
 
 def test_entry_times() -> None:
-    entry = Entry.create("d", 100.0, ttl=10, keep=50)
+    entry = CacheEntry.create("d", 100.0, ttl=10, keep=50)
     assert (entry.stored_at, entry.fresh_until, entry.keep_until) == (100.0, 110.0, 150.0)
     assert entry.fresh(109.9) and not entry.fresh(110.0)
     assert entry.age(130.0) == 30.0
-    assert Entry.create("d", 100.0, ttl=10).keep_until == 110.0  # keep defaults to ttl
-    forever = Entry.create("d", 100.0, ttl=None)
+    assert CacheEntry.create("d", 100.0, ttl=10).keep_until == 110.0  # keep defaults to ttl
+    forever = CacheEntry.create("d", 100.0, ttl=None)
     assert forever.fresh_until == forever.keep_until == math.inf
 
 

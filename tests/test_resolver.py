@@ -16,7 +16,14 @@ from helpers import FakeClock, burst, wait_until
 from prometheus_client import REGISTRY
 
 from service.cache.redis_link import KEY_PREFIX
-from service.cache.resolver import FAILURE_BACKOFF, IMMUTABLE_MAX_AGE, Resolution, Resolver
+from service.cache.resolver import (
+    FAILURE_BACKOFF,
+    IMMUTABLE_MAX_AGE,
+    Resolution,
+    Resolver,
+    Timings,
+)
+from service.clock import SYSTEM, Clock
 from service.compat.image import Platform, ResolvedImage
 from service.config import Config
 from service.registry.errors import (
@@ -118,15 +125,18 @@ def registry() -> FakeRegistry:
     return reg
 
 
-CONFIG = Config(extra={"cluster_wait": 3.0, "redis_cooldown": 5.0})
+CONFIG = Config()
+TIMINGS = Timings(cluster_wait=3.0, redis_cooldown=5.0)
 
 
 @pytest.fixture
 def make_resolver(registry: FakeRegistry, clock: FakeClock):
     made: list[Resolver] = []
 
-    def make(config: Config = CONFIG, client: FakeRegistry | None = None) -> Resolver:
-        resolver = Resolver(client or registry, config, clock=clock)
+    def make(
+        config: Config = CONFIG, client: FakeRegistry | None = None, on: Clock | None = None
+    ) -> Resolver:
+        resolver = Resolver(client or registry, config, clock=on or clock, timings=TIMINGS)
         made.append(resolver)
         return resolver
 
@@ -136,7 +146,7 @@ def make_resolver(registry: FakeRegistry, clock: FakeClock):
 
 
 def redis_config(url: str, **changes: object) -> Config:
-    return Config(redis_url=url, extra={"cluster_wait": 3.0, "redis_cooldown": 5.0}, **changes)
+    return Config(redis_url=url, **changes)
 
 
 # -- one process, no Redis ---------------------------------------------------------------------
@@ -442,7 +452,8 @@ def test_negative_answers_are_shared_through_redis(redis_db, make_resolver, regi
 
 
 def test_one_resolution_cluster_wide(redis_db, make_resolver, registry) -> None:
-    replicas = [make_resolver(redis_config(redis_db.url)) for _ in range(2)]
+    # Real time: the replicas' threads wait for each other, a fake clock would not let them.
+    replicas = [make_resolver(redis_config(redis_db.url), on=SYSTEM) for _ in range(2)]
     cluster_start = sample("wincompat_singleflight_waits_total", scope="cluster")
 
     def hold_until_the_other_replica_waits() -> None:

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from helpers import burst, wait_until
+from helpers import FakeClock, burst, wait_until
 from prometheus_client import REGISTRY
 
 from service.cache.redis_link import RedisLink, connect_redis
@@ -153,7 +153,7 @@ def test_cluster_waiter_reads_the_leaders_answer(two_links) -> None:
     def ask(_: int) -> str:
         with replica_lock:
             flight = next(replica)
-        return flight.do("tag:x", lambda: shared.get("tag:x"), work)
+        return flight.do("tag:x", lambda: shared.get("tag:x") or work())
 
     assert burst(2, ask) == ["sha256:1", "sha256:1"]
     assert len(calls) == 1
@@ -163,10 +163,10 @@ def test_cluster_waiter_reads_the_leaders_answer(two_links) -> None:
 def test_cluster_waiter_gives_up_after_the_bounded_wait(two_links) -> None:
     stuck = RedisLock(two_links[0], ttl=5).acquire("tag:x")  # a leader that never finishes
     assert stuck is not None
-    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=0.2)
-    began = time.monotonic()
-    assert flight.do("tag:x", lambda: None, lambda: "asked myself") == "asked myself"
-    assert 0.2 <= time.monotonic() - began < 1.0
+    clock = FakeClock()
+    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=1.0, poll=0.25, clock=clock)
+    assert flight.do("tag:x", lambda: "asked myself") == "asked myself"
+    assert clock.slept == [0.25] * 4  # polled the held lock until the wait was over
 
 
 def test_cluster_waiter_leads_when_the_leader_failed(two_links) -> None:
@@ -177,13 +177,24 @@ def test_cluster_waiter_leads_when_the_leader_failed(two_links) -> None:
     flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=5)
     calls: list[int] = []
     began = time.monotonic()
-    assert flight.do("tag:x", lambda: None, lambda: calls.append(1) or "mine") == "mine"
+    assert flight.do("tag:x", lambda: calls.append(1) or "mine") == "mine"
     assert calls == [1]
     assert time.monotonic() - began < 1.0  # did not sit out the whole wait
     assert not RedisLock(two_links[1], ttl=5).held("tag:x")
 
 
-def test_cluster_leader_looks_again_after_taking_the_lock(two_links) -> None:
-    flight = ClusterFlight(RedisLock(two_links[0], ttl=5), wait=5)
-    answer = flight.do("tag:x", lambda: "from cache", lambda: pytest.fail("asked the registry"))
-    assert answer == "from cache"
+def test_cluster_work_runs_holding_the_lock_and_releases_it(two_links) -> None:
+    lock = RedisLock(two_links[0], ttl=5)
+    flight = ClusterFlight(lock, wait=5)
+    assert flight.do("tag:x", lambda: lock.held("tag:x")) is True
+    assert not lock.held("tag:x")
+    with pytest.raises(ZeroDivisionError):
+        flight.do("tag:x", lambda: 1 // 0)
+    assert not lock.held("tag:x")
+
+
+def test_process_flight_takes_its_cluster_turn(two_links) -> None:
+    lock = RedisLock(two_links[0], ttl=5)
+    flights = SingleFlight(ClusterFlight(lock, wait=5))
+    assert flights.do("tag:x", lambda: lock.held("tag:x")) is True
+    assert flights.in_flight() == 0 and not lock.held("tag:x")

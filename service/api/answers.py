@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachetools import LRUCache
+
+from service.clock import SYSTEM, Clock
 
 JSON, TEXT = "application/json", "text/plain"
 
@@ -58,7 +58,7 @@ def make_answer(payload: dict, max_age: int, now: float) -> Answer:
 
 
 class AnswerCache:
-    def __init__(self, size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, size: int = 4096, clock: Clock = SYSTEM) -> None:
         self._answers: LRUCache = LRUCache(maxsize=size)
         self._lock = threading.Lock()
         self.clock = clock
