@@ -64,6 +64,7 @@ def create_app(
     """The app; `clock` times every cache (tests pass a fake one and move it)."""
     config = config or Config.from_env()
     app = Flask("wincompat")
+    app.json.sort_keys = False  # fields go out in the order the response schema declares them
     app.config.update(
         API_TITLE="wincompat",
         API_VERSION=VERSION,

@@ -1,8 +1,9 @@
-"""Rendered answers, kept per process so a repeated GET skips parsing, judging and rendering.
+"""Serialised answers, kept per process so a repeated GET skips parsing, judging and rendering.
 
 An answer is kept exactly as long as what it depends on: the tag's remaining cache life for
-image questions, an hour for version questions; a stale answer is never kept. The `cache`
-field is spliced in when served, so its age stays true."""
+image questions, an hour for version questions; a stale answer is never kept. It is made from
+the bytes the response schema produced; only the `cache` field is written again when served,
+so its status and age stay true."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def _etag(mimetype: str, head: bytes) -> str:
     return hashlib.sha256(mimetype.encode() + b"\0" + head).hexdigest()[:32]
 
 
-def make_answer(payload: dict, max_age: int, now: float) -> Answer:
-    """Render once: the JSON without `cache`, the sentence, and an ETag for each."""
+def make_answer(body: bytes, max_age: int, now: float) -> Answer:
+    """From the serialised JSON answer: the JSON without `cache`, the sentence, an ETag each."""
+    payload = json.loads(body)
     cache = payload.get("cache")
     stable = {k: v for k, v in payload.items() if k != "cache"}
     head = json.dumps(stable).encode()[:-1]

@@ -10,6 +10,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from service.compat.versions import InvalidVersion
+from service.questions.compat import InvalidQuestion
 from service.registry import errors
 from service.registry.reference import InvalidReference
 
@@ -111,6 +112,7 @@ def from_http_exception(exc: HTTPException) -> Response:
 
 
 def register(app: Flask) -> None:
+    app.register_error_handler(InvalidQuestion, lambda e: invalid(e.field, e.message))
     app.register_error_handler(InvalidVersion, lambda e: invalid("host", str(e)))
     app.register_error_handler(InvalidReference, lambda e: invalid("image", str(e)))
     app.register_error_handler(errors.RegistryError, from_registry_error)
