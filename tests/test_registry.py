@@ -347,9 +347,9 @@ def test_requests_are_counted_in_metrics(registry, client):
 def test_one_log_line_per_request_without_headers(registry, client, caplog):
     repo = registry.new_repo("app/logged")
     registry.push_image(repo, "v1", [WIN()])
-    with caplog.at_level(logging.INFO, logger="service.registry"):
+    with caplog.at_level(logging.INFO, logger="wincompat.registry"):
         client.resolve(ref_of(registry, repo, "v1"))
-    lines = [r.getMessage() for r in caplog.records if r.name == "service.registry"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "wincompat.registry"]
     assert len(lines) == 2
     assert lines[0].startswith(f"HEAD {registry.host} /v2/{repo}/manifests/v1 -> 200 in ")
     assert lines[1].startswith(f"GET {registry.host} /v2/{repo}/manifests/sha256:")

@@ -4,18 +4,18 @@ HTTP, and handlers so that no input reaches a 500 or a traceback."""
 from __future__ import annotations
 
 import json
-import logging
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from service import logs
 from service.compat.versions import InvalidVersion
 from service.questions.compat import InvalidQuestion
 from service.registry import errors
 from service.registry.reference import InvalidReference
 
 CONTENT_TYPE = "application/problem+json"
-log = logging.getLogger("service.api.problems")
+log = logs.logger("api")
 
 TYPES: dict[str, tuple[int, str]] = {
     "invalid-request": (422, "Invalid request"),

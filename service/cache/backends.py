@@ -8,7 +8,6 @@ so a copy promoted from Redis into a process expires when the original does and 
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
 from abc import ABC, abstractmethod
@@ -17,11 +16,12 @@ from typing import Any
 
 from cachetools import TLRUCache
 
+from service import logs
 from service.cache.redis_link import RedisLink
 from service.clock import SYSTEM, Clock
 from service.metrics import CACHE_EVENTS
 
-log = logging.getLogger("wincompat.cache")
+log = logs.logger("cache")
 
 REDIS_MAX_KEEP = 7 * 86_400  # Redis has no LRU bound of ours: even immutable values expire
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,10 +10,11 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from service import logs
 from service.clock import SYSTEM, Clock
 from service.metrics import REDIS_ERRORS
 
-log = logging.getLogger("wincompat.cache")
+log = logs.logger("cache")
 
 KEY_PREFIX = "wincompat:v1:"
 REDIS_TIMEOUT = 0.3  # seconds; a dead Redis must not stall requests
