@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
-import socket
 import threading
 
 import pytest
 import redis
-from helpers import FakeClock
+from helpers import OCI_INDEX, FakeClock, free_port
 from prometheus_client import REGISTRY
 
 from service.cache.backends import CacheEntry, LayeredCache, MemoryCache, RedisCache
@@ -121,7 +120,7 @@ def test_codec_round_trip() -> None:
     image = ResolvedImage(
         "mcr.microsoft.com/windows/servercore:ltsc2022",
         "sha256:" + "a" * 64,
-        "application/vnd.oci.image.index.v1+json",
+        OCI_INDEX,
         (
             Platform("windows", "amd64", "10.0.20348.2113", "sha256:" + "b" * 64),
             Platform("linux", "arm64", None, None, variant="v8"),
@@ -270,15 +269,8 @@ def test_ping_ignores_the_breaker_so_readiness_sees_recovery(clock) -> None:
     assert link.ping() is True and not link.down
 
 
-def closed_port() -> int:
-    """A port nothing listens on: bound, then closed."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_connect_redis_fails_fast_on_a_dead_port(clock) -> None:
-    link = RedisLink(connect_redis(f"redis://127.0.0.1:{closed_port()}/0"), clock=clock)
+    link = RedisLink(connect_redis(f"redis://127.0.0.1:{free_port()}/0"), clock=clock)
     try:
         assert RedisCache(link, clock=clock).get("tag:a") is None
         assert link.down and link.ping() is False

@@ -460,11 +460,15 @@ def test_token_as_access_token_without_expires_in(token_registry, tmp_path):
     client = RegistryClient(
         config_for(token_registry, docker_config=docker_config(tmp_path, token_registry))
     )
-    tokens.style, tokens.lifetime = "access_token", 60
+    tokens.style, tokens.says_expires_in = "access_token", False
     try:
-        assert client.resolve_digest(ref_of(token_registry, repo, "v1")) == pushed.digest
+        before = tokens.request_count()
+        for _ in range(3):
+            assert client.resolve_digest(ref_of(token_registry, repo, "v1")) == pushed.digest
+        # No lifetime given: the token is kept for the default 60 s, not dropped at once.
+        assert tokens.request_count() - before == 1
     finally:
-        tokens.style, tokens.lifetime = "token", 300
+        tokens.style, tokens.says_expires_in = "token", True
 
 
 def test_token_auth_wrong_password(token_registry, tmp_path):

@@ -3,7 +3,6 @@ single-flight per process and per cluster, and Redis dying mid-flight."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import socket
 import threading
@@ -12,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from helpers import FakeClock, burst, wait_until
+from helpers import OCI_INDEX, FakeClock, burst, sha256_digest, wait_until
 from prometheus_client import REGISTRY
 
 from service.cache.redis_link import KEY_PREFIX
@@ -48,11 +47,8 @@ class Ref:
         return f"{name}@{self.digest}" if self.digest else f"{name}:{self.tag}"
 
 
-INDEX = "application/vnd.oci.image.index.v1+json"
-
-
-def digest_of(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+INDEX = OCI_INDEX
+digest_of = sha256_digest
 
 
 class FakeRegistry:
