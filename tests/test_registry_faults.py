@@ -505,13 +505,16 @@ def test_head_without_digest_falls_back_to_get_and_hashes(server):
     assert client_for(server).resolve_digest(ref(server)) == LIST_DIGEST
 
 
+def challenge_to(server: FaultServer, realm: FaultServer) -> None:
+    """The registry answers the tag's HEAD with a Bearer challenge naming `realm`."""
+    challenge = f'Bearer realm="http://{realm.host}/token",service="fault"'
+    server.route("HEAD", "/v2/app/manifests/v1", Answer(401, b"", {"WWW-Authenticate": challenge}))
+
+
 def test_bearer_realm_on_a_host_not_allowed_is_never_contacted(server):
     realm = FaultServer()
     try:
-        challenge = f'Bearer realm="http://{realm.host}/token",service="fault"'
-        server.route(
-            "HEAD", "/v2/app/manifests/v1", Answer(401, b"", {"WWW-Authenticate": challenge})
-        )
+        challenge_to(server, realm)
         with pytest.raises(RegistryNotAllowed):
             client_for(server).resolve(ref(server))
         assert realm.count() == 0
@@ -522,10 +525,7 @@ def test_bearer_realm_on_a_host_not_allowed_is_never_contacted(server):
 def test_token_service_failing_is_unavailable_and_tokens_go_nowhere_else(server):
     realm = FaultServer()
     try:
-        challenge = f'Bearer realm="http://{realm.host}/token",service="fault"'
-        server.route(
-            "HEAD", "/v2/app/manifests/v1", Answer(401, b"", {"WWW-Authenticate": challenge})
-        )
+        challenge_to(server, realm)
         realm.route("GET", "/token?service=fault&scope=repository:app:pull", Answer(500))
         client = RegistryClient(config(server.host, realm.host))
         with pytest.raises(RegistryUnavailable, match="token service answered 500"):

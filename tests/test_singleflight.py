@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from helpers import FakeClock, burst, wait_until
@@ -21,36 +22,34 @@ def waits(scope: str) -> float:
 # -- in-process --------------------------------------------------------------------------------
 
 
-def test_burst_of_32_threads_runs_the_work_once() -> None:
+def burst_behind_one_leader(n: int, finish: Callable[[], str]) -> list[object]:
+    """n threads ask about one key; the leader holds on until the n - 1 others wait (so the
+    counts are exact), then finishes; returns what each thread got."""
     flights = SingleFlight()
     calls: list[int] = []
     start = waits("process")
 
     def work() -> str:
         calls.append(1)
-        # Hold the lead until the 31 others are waiting, so the count below is exact.
-        assert wait_until(lambda: waits("process") - start >= 31)
-        return "sha256:1"
+        assert wait_until(lambda: waits("process") - start >= n - 1)
+        return finish()
 
-    results = burst(32, lambda _: flights.do("tag:x", work))
-    assert results == ["sha256:1"] * 32
+    results = burst(n, lambda _: flights.do("tag:x", work))
     assert len(calls) == 1
-    assert waits("process") - start == 31
+    assert waits("process") - start == n - 1
     assert flights.in_flight() == 0
+    return results
+
+
+def test_burst_of_32_threads_runs_the_work_once() -> None:
+    assert burst_behind_one_leader(32, lambda: "sha256:1") == ["sha256:1"] * 32
 
 
 def test_waiters_get_the_leaders_error_each_their_own_copy() -> None:
-    flights = SingleFlight()
-    calls: list[int] = []
-    start = waits("process")
-
-    def work() -> str:
-        calls.append(1)
-        assert wait_until(lambda: waits("process") - start >= 7)
+    def fail() -> str:
         raise RegistryRateLimited("429 from registry", retry_after=7)
 
-    results = burst(8, lambda _: flights.do("tag:x", work))
-    assert len(calls) == 1
+    results = burst_behind_one_leader(8, fail)
     assert all(isinstance(r, RegistryRateLimited) for r in results)
     assert {(r.detail, r.retry_after) for r in results} == {("429 from registry", 7)}
     assert len({id(r) for r in results}) == 8
