@@ -14,7 +14,7 @@ import pytest
 from helpers import OCI_INDEX, FakeClock, burst, sha256_digest, wait_until
 from prometheus_client import REGISTRY
 
-from service.cache.redis_link import KEY_PREFIX
+from service.cache.redis_link import KEY_PREFIX, RedisLink, connect_redis
 from service.cache.resolver import (
     FAILURE_BACKOFF,
     IMMUTABLE_MAX_AGE,
@@ -22,6 +22,7 @@ from service.cache.resolver import (
     Resolver,
     Timings,
 )
+from service.cache.singleflight import RedisLock
 from service.clock import SYSTEM, Clock
 from service.compat.image import Platform, ResolvedImage
 from service.config import Config
@@ -518,3 +519,16 @@ def test_redis_breaker_spares_requests_the_timeout(make_resolver, registry, cloc
 
 def test_ready_without_redis_is_true(make_resolver) -> None:
     assert make_resolver().ready() is True
+
+
+def test_cluster_wait_runs_on_the_resolvers_clock(redis_db, make_resolver, registry, clock) -> None:
+    other = RedisLink(connect_redis(redis_db.url))  # another replica, stuck holding the lock
+    try:
+        stuck = RedisLock(other, ttl=30).acquire(f"tag:{LTSC2022}")
+        assert stuck is not None and stuck.token is not None
+        began = clock()
+        assert make_resolver(redis_config(redis_db.url)).resolve(LTSC2022).cache_status == "miss"
+        assert clock() - began == pytest.approx(TIMINGS.cluster_wait, abs=0.05)  # fake seconds
+        assert clock.slept and registry.count("HEAD") == 1
+    finally:
+        other.close()
