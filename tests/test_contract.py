@@ -8,8 +8,9 @@ import pytest
 from test_answers import URL, CountingResolver
 
 from service.api.examples import COMPAT_EXAMPLE, EXAMPLE_QUESTION
-from service.api.schemas import CompatResponseSchema
+from service.api.schemas import CompatResponseSchema, ReleaseSchema
 from service.app import create_app
+from service.compat import catalog
 from service.config import Config
 
 
@@ -70,3 +71,11 @@ def test_the_openapi_example_is_a_valid_answer_in_the_schemas_shape(client):
     served = client.get("/openapi.json").json["paths"]["/compat"]["get"]["responses"]["200"]
     assert served["content"]["application/json"]["example"] == COMPAT_EXAMPLE
     assert served["content"]["text/plain"]["example"] == COMPAT_EXAMPLE["summary"] + "\n"
+
+
+def test_versions_is_the_catalog_through_its_schema(client):
+    response = client.get("/versions")
+    releases = response.json["releases"]
+    assert [r["build"] for r in releases] == [r.build for r in catalog.RELEASES]
+    assert {tuple(r) for r in releases} == {tuple(ReleaseSchema().fields)}
+    assert response.headers["Cache-Control"] == "max-age=86400"
