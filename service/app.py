@@ -16,6 +16,7 @@ from service.api import compat, fleet, meta, problems
 from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
+from service.clock import SYSTEM, Clock
 from service.compat import known_problems
 from service.config import Config, ConfigError
 from service.registry.guard import Guard
@@ -44,6 +45,7 @@ class Services:
     resolver: Any
     guard: Guard
     answers: AnswerCache
+    clock: Clock
 
 
 class WincompatApi(Api):
@@ -67,18 +69,22 @@ def start_problem(config: Config | None = None) -> str | None:
     return None
 
 
-def build_resolver(config: Config):
+def build_resolver(config: Config, clock: Clock = SYSTEM):
     from service.cache.resolver import Resolver
     from service.registry.client import RegistryClient
 
-    return Resolver(RegistryClient(config), config)
+    return Resolver(RegistryClient(config), config, clock=clock)
 
 
-def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
+def create_app(
+    config: Config | None = None, *, resolver: Any = None, clock: Clock = SYSTEM
+) -> Flask:
+    """The app; `clock` times every cache (tests pass a fake one and move it)."""
     config = config or Config.from_env()
     # Validated before anything else: a bad file stops the start (KnownProblemsError).
     known_problems.install(known_problems.load(config.known_problems_file))
     app = Flask("wincompat")
+    app.json.sort_keys = False  # fields go out in the order the response schema declares them
     app.config.update(
         API_TITLE="wincompat",
         API_VERSION=VERSION,
@@ -90,8 +96,9 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    resolver = resolver or build_resolver(config)
-    services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
+    resolver = resolver or build_resolver(config, clock)
+    answers = AnswerCache(config.cache_size, clock=clock)
+    services = Services(config, resolver, Guard(config), answers, clock)
     app.extensions["wincompat"] = services
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:

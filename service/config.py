@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEFAULT_ALLOWED = (
     "mcr.microsoft.com",
@@ -63,8 +63,6 @@ class Config:
     registry_retries: int = 2
     retry_after_max: float = 5.0
     known_problems_file: str | None = None  # adds to / overrides the shipped known problems
-    # Extra, non-environment knobs tests may set.
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

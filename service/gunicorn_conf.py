@@ -35,7 +35,6 @@ else:
 
 import glob  # noqa: E402
 import json  # noqa: E402
-import logging  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
@@ -43,6 +42,7 @@ from datetime import UTC, datetime  # noqa: E402
 from gunicorn.glogging import Logger as _GunicornLogger  # noqa: E402
 
 from service.config import env_number  # noqa: E402
+from service.logs import JsonFormatter  # noqa: E402  (the one JSON formatter, for gunicorn too)
 
 
 def _int_env(name: str, default: int, *, minimum: int) -> int:
@@ -159,27 +159,6 @@ class JsonLogger(_GunicornLogger):
         atoms["duration_ms"] = round(request_time.total_seconds() * 1000, 3)
         atoms["request_id"] = atoms.get("{x-request-id}i") or atoms.get("{x-request-id}o")
         return atoms
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line, for gunicorn's error log and anything logged through the root
-    logger."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "pid": record.process,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            entry["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=str)
 
 
 logger_class = JsonLogger

@@ -6,7 +6,6 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.api import render
 from service.api.examples import problem_docs
 from service.api.fleet_examples import MATRIX_EXAMPLE, NODES_EXAMPLE
 from service.api.fleet_schemas import (
@@ -16,12 +15,14 @@ from service.api.fleet_schemas import (
     NodesResponseSchema,
 )
 from service.api.problems import invalid, problem, registry_problem
+from service.api.schemas import RemedySchema
 from service.compat.versions import InvalidVersion
 from service.fleet import questions
 from service.fleet.matrix import CellMemo, EntryErrors, OverLimit
 from service.pastes.nodes import MAX_NODES, NodePasteError, TooManyNodes, read_nodes
 
 blp = Blueprint("fleet", __name__, description="Many images, many hosts, whole clusters")
+REMEDY = RemedySchema()  # the remedies of /compat, written the same way
 
 CELLS_KEY = "wincompat.fleet.cells"
 MAX_BODY = 4 * 1024 * 1024  # fleet.md: a 5,000-node list fits; the app's default is 64 KiB
@@ -112,6 +113,6 @@ class Nodes(MethodView):
         except NodePasteError as exc:
             return invalid(_nodes_path(exc.path), exc.message)
         try:
-            return questions.nodes(_doors(), question, node_list, render.remedy)
+            return questions.nodes(_doors(), question, node_list, REMEDY.dump)
         except InvalidVersion as exc:
             return invalid("image_version", str(exc))

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from service.compat.known_problems import ALL_RUNTIMES, EFFECTS, MODES
+from service.compat.runtimes import BY_ID, Outcome
 
 
 class KnownProblemSchema(ma.Schema):
@@ -39,8 +40,19 @@ class KnownProblemsSchema(ma.Schema):
     )
 
 
+def _judged(o: Outcome, attr: str) -> str | None:
+    j = o.judgement
+    return None if j is None else str(getattr(j, attr))
+
+
 class RuntimeOutcomeSchema(ma.Schema):
-    name = ma.fields.String(metadata={"description": "Which releases the row stands for."})
+    """Dumps service.compat.runtimes.Outcome."""
+
+    name = ma.fields.Function(
+        lambda o: BY_ID[o.runtime].versions,
+        deserialize=str,
+        metadata={"type": "string", "description": "Which releases the row stands for."},
+    )
     matches = ma.fields.Boolean(
         required=True,
         metadata={"description": "The runtime's platform matcher accepts the entry it chooses."},
@@ -61,5 +73,12 @@ class RuntimeOutcomeSchema(ma.Schema):
         metadata={"description": "process; hyperv for Docker on Windows 10/11 (its default)."},
     )
     detail = ma.fields.String(allow_none=True, metadata={"description": "Why not."})
-    verdict = ma.fields.String(allow_none=True)
-    rule = ma.fields.String(allow_none=True)
+    verdict = ma.fields.Function(
+        lambda o: _judged(o, "verdict"),
+        deserialize=str,
+        allow_none=True,
+        metadata={"type": "string"},
+    )
+    rule = ma.fields.Function(
+        lambda o: _judged(o, "rule"), deserialize=str, allow_none=True, metadata={"type": "string"}
+    )
