@@ -14,8 +14,8 @@ from service.api.answers import JSON, TEXT, Answer, make_answer
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
 from service.api.problems import invalid
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
-from service.compat import catalog
-from service.compat.assessment import assess, host_from_text, parse_image_version
+from service.compat.assessment import assess
+from service.compat.hosts import host_from_text, parse_image_version
 from service.compat.selection import select_platform
 from service.compat.versions import InvalidVersion
 from service.registry.errors import RegistryNotAllowed
@@ -75,9 +75,9 @@ def _version_answer(args: dict, host, notes) -> Rendered | Response:
 
 
 def _repository(ref: ImageReference) -> str:
-    """Rebuild advice names the image's own base repository when it is one of Microsoft's."""
-    name = f"{ref.registry}/{ref.repository}"
-    return name if name in catalog.BASE_IMAGE_REPOSITORIES else catalog.BASE_IMAGE_REPOSITORIES[0]
+    """The image's own repository: rebuild advice keeps its family, or says to put the base
+    tag under its own FROM when it is not one of Microsoft's base repositories."""
+    return f"{ref.registry}/{ref.repository}"
 
 
 def _image_answer(args: dict, host, notes) -> Rendered | Response:

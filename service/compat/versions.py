@@ -52,6 +52,11 @@ class WindowsVersion:
         return base if self.revision is None else f"{base}.{self.revision}"
 
     @property
+    def base(self) -> str:
+        """Major.Minor.Build, as the build label and Docker's messages write it."""
+        return f"{self.major}.{self.minor}.{self.build}"
+
+    @property
     def key(self) -> tuple[int, int, int, int]:
         return (self.major, self.minor, self.build, -1 if self.revision is None else self.revision)
 
