@@ -12,15 +12,18 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, meta, problems
+from service.api import compat, meta, problem_pages, problems
 from service.api.answers import AnswerCache
+from service.api.conventions import close_after_413
 from service.api.schemas import ProblemSchema
 from service.config import Config
 from service.registry.guard import Guard
 
 VERSION = "0.1.0"
 # One line per question's blueprint; a new endpoint module adds its own here.
-BLUEPRINTS = (compat.blp, meta.blp)
+BLUEPRINTS = (compat.blp, meta.blp, problem_pages.blp)
+# A 64 KiB host paste, JSON-escaped (newlines and tabs double), with room for the rest.
+MAX_BODY = 160 * 1024
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -68,7 +71,7 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=MAX_BODY,
     )
     resolver = resolver or build_resolver(config)
     services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
@@ -76,6 +79,7 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.wsgi_app = close_after_413(app.wsgi_app)
     app.before_request(_start)
     app.after_request(_finish)
     logs.configure()

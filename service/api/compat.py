@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from service import metrics
-from service.api import render
+from service.api import conventions, render
 from service.api.answers import JSON, TEXT, Answer, make_answer
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
 from service.api.problems import invalid
@@ -35,14 +35,15 @@ class Rendered:
 
 @blp.route("/compat")
 class Compat(MethodView):
-    @blp.arguments(QUERY, location="query", as_kwargs=True)
+    # unknown=None: the schema's own RAISE, not webargs' EXCLUDE for query strings.
+    @blp.arguments(QUERY, location="query", as_kwargs=True, unknown=None)
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
     @blp.doc(**problem_docs(text=True))
     def get(self, **args):
         """Judge an image against a host, per isolation mode
 
         `Accept: text/plain` returns just the summary sentence."""
-        return respond(args)
+        return conventions.repeated(request.args) or respond(args)
 
     @blp.arguments(QUERY, location="json", as_kwargs=True)
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
@@ -70,7 +71,13 @@ def _version_answer(args: dict, host, notes) -> Rendered | Response:
     except InvalidVersion as exc:
         return invalid("image_version", str(exc))
     notes = (*notes, *(f"Image: {w}" for w in parsed.warnings))
-    a = assess(host, parsed.version, requested_kind=args.get("host_type"), extra_warnings=notes)
+    a = assess(
+        host,
+        parsed.version,
+        requested_kind=args.get("host_type"),
+        extra_warnings=notes,
+        isolation=args.get("isolation", "any"),
+    )
     return Rendered(render.answer(a, render.version_image(parsed.version)), VERSION_MAX_AGE)
 
 
@@ -99,6 +106,7 @@ def _image_answer(args: dict, host, notes) -> Rendered | Response:
         requested_kind=args.get("host_type"),
         repository=_repository(ref),
         extra_warnings=(*notes, *resolution.warnings),
+        isolation=args.get("isolation", "any"),
     )
     cache = {"status": resolution.cache_status, "age_seconds": resolution.age_seconds}
     image = render.resolved_image(resolution.image, selection)
@@ -156,3 +164,9 @@ def replay() -> Response | None:
         return None
     _ANSWER_HITS.inc()
     return serve(req, answer, answers.clock(), replayed=True)
+
+
+@blp.before_request
+def json_only() -> Response | None:
+    """POST /compat reads JSON only: a form or text body is a 415, not an empty question."""
+    return conventions.require_json(request._get_current_object())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from service import metrics
@@ -40,15 +41,18 @@ def _catalog_body() -> bytes:
 
 
 CATALOG_BODY = _catalog_body()  # the catalog is data: render it once
+CATALOG_ETAG = hashlib.sha256(CATALOG_BODY).hexdigest()[:32]
 
 
 @blp.route("/versions")
 @blp.response(200, VersionsSchema)
+@blp.alt_response(304, description="Not modified: the catalog still has this ETag")
 def versions():
     """The release catalog: builds, names, kinds, channels, image tags, support dates"""
-    return Response(
-        CATALOG_BODY, mimetype="application/json", headers={"Cache-Control": "max-age=86400"}
-    )
+    headers = {"Cache-Control": "max-age=86400", "ETag": f'"{CATALOG_ETAG}"'}
+    if request.if_none_match.contains_weak(CATALOG_ETAG):
+        return Response(status=304, headers=headers)
+    return Response(CATALOG_BODY, mimetype="application/json", headers=headers)
 
 
 @blp.route("/healthz")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-MAX_HOST = 4096
+from service.compat.assessment import DEFAULT_ISOLATION, ISOLATION_CHOICES
+from service.compat.versions import MAX_INPUT
+
+MAX_HOST = MAX_INPUT  # characters here; parse_version bounds it in bytes
 MAX_IMAGE = 1024
 MAX_VERSION = 256
 VERDICTS = ("supported", "unsupported", "preview", "unknown")
@@ -13,7 +16,7 @@ VERDICTS = ("supported", "unsupported", "preview", "unknown")
 
 class CompatQuerySchema(ma.Schema):
     class Meta:
-        unknown = ma.EXCLUDE
+        unknown = ma.RAISE  # a typo like `isolaton` must not be ignored: 422 naming it
 
     image = ma.fields.String(
         validate=validate.Length(min=1, max=MAX_IMAGE),
@@ -46,6 +49,16 @@ class CompatQuerySchema(ma.Schema):
         load_default="amd64",
         validate=validate.OneOf(("amd64", "arm64")),
         metadata={"description": "The host's architecture."},
+    )
+    isolation = ma.fields.String(
+        load_default=DEFAULT_ISOLATION,
+        validate=validate.OneOf(ISOLATION_CHOICES),
+        metadata={
+            "description": "The isolation modes the caller can use: `any` (default), `process` "
+            "or `hyperv`. It decides `compatible`, `recommended_isolation` and the summary's "
+            "first words (Kubernetes on AKS/EKS/GKE has no Hyper-V isolation by default: ask "
+            "with `process`)."
+        },
     )
 
     @ma.validates_schema

@@ -144,6 +144,7 @@ def select_platform(
     today: date | None = None,
     repository: str = DEFAULT_BASE,
     extra_warnings: tuple[str, ...] = (),
+    isolation: str = "any",
 ) -> Selection:
     entries = tuple(judge_entry(host, p, _arch(arch)) for p in platforms)
     judged = [e for e in entries if e.version is not None]
@@ -158,5 +159,6 @@ def select_platform(
         today=today,
         repository=repository,
         extra_warnings=notes,
+        isolation=isolation,
     )
     return Selection(chosen, entries, assessment)
