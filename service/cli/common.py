@@ -1,6 +1,10 @@
-"""What the commands share: exit codes and how a problem is printed."""
+"""What the commands share: exit codes, configuration errors, and how a problem is printed."""
 
 from __future__ import annotations
+
+import sys
+
+from service.config import Config, ConfigError
 
 EXIT_COMPATIBLE, EXIT_INCOMPATIBLE, EXIT_ERROR = 0, 1, 2
 
@@ -11,3 +15,12 @@ def problem_lines(problem: dict) -> str:
     for field, messages in (problem.get("errors") or {}).items():
         lines += [f"  {field}: {m}" for m in messages]
     return "\n".join(lines)
+
+
+def config_or_exit() -> Config | None:
+    """The configuration, or None after one line on stderr naming the bad variable."""
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
