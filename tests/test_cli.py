@@ -93,6 +93,7 @@ def test_serve_honours_wincompat_bind(tmp_path):
         "PYTHONPATH": str(ROOT),
         "WINCOMPAT_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
+        "WINCOMPAT_GRACEFUL_TIMEOUT": "1",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
     }
     process = subprocess.Popen(
