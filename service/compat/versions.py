@@ -264,7 +264,8 @@ _WHOLE: tuple[tuple[re.Pattern, Handler], ...] = (
     (re.compile(r"(?P<build>\d{5})(?:\.(?P<rev>\d+))?"), _build_rev),
 )
 
-_LABEL = re.compile(r"^\s*[\"']?(?P<label>[A-Za-z][\w .()/-]{0,60}?)[\"']?\s*[:=]\s*(?P<value>.*)$")
+_LABEL = re.compile(r"[A-Za-z][\w .()/-]{0,60}")
+_SEPARATOR = re.compile(r"[:=]")
 # Fields that name the product: only these tell a host's kind (a `Server:` section header,
 # `Server Version:` or `Windows Server` in an image name do not).
 PRODUCT_FIELDS = frozenset(
@@ -288,6 +289,7 @@ VERSION_FIELDS = frozenset(
 # Fields whose numbers are not the host's update, whatever they look like.
 IGNORED_FIELDS = frozenset({"oshardwareabstractionlayer", "biosversion", "biosbiosversion"})
 _VER_BANNER = re.compile(r"^(?P<words>[^\[]*)\[Version ", re.I)
+_PLAIN = re.compile(r"\s*(?P<maj>10)\.(?P<min>0)\.(?P<build>\d{4,5})(?:\.(?P<rev>\d{1,9}))?\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NOISE_WORDS = re.compile(
     r"\b(microsoft|datacenter|standard|essentials|enterprise|education|professional|pro|home|"
@@ -316,12 +318,14 @@ def _field(label: str | None) -> str:
 
 def _split(line: str) -> tuple[str | None, str]:
     """`Label: value` -> (label, value); a line without a label is all value."""
-    if line.strip()[:1].isdigit():
-        return None, line.strip()
-    m = _LABEL.match(line)
-    if not m:
-        return None, line.strip()
-    return m["label"].strip(), m["value"].strip()
+    stripped = line.strip()
+    separator = _SEPARATOR.search(stripped, 0, 66)
+    if stripped[:1].isdigit() or separator is None:
+        return None, stripped
+    label = stripped[: separator.start()].strip().strip("\"'")
+    if not _LABEL.fullmatch(label):
+        return None, stripped
+    return label, stripped[separator.end() :].strip()
 
 
 def _clean(value: str) -> str:
@@ -396,6 +400,9 @@ def parse_version(text: str, *, kind: str | None = None) -> ParsedVersion:
     ("server"/"client") only settles names that mean different builds for servers and
     clients, such as "23H2". Several hosts in one text raise SeveralHosts."""
     text = check_text(text)
+    plain = _PLAIN.fullmatch(text)
+    if plain:  # the shape most questions use: no lines, labels or names to read
+        return _checked(_dotted(plain), text)
     try:
         return _parse(text, kind)
     except (ValueError, OverflowError) as exc:
