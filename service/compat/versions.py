@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -248,12 +250,26 @@ _SEARCHED: tuple[tuple[re.Pattern, Handler], ...] = (
     # 10.0.b[.r] inside a longer text, but not an image tag (`nanoserver:10.0.17763.437`).
     (
         re.compile(
-            r"(?<![\w.])(?<!\w:)(?<![/@])(?P<maj>10)\.(?P<min>0)\.(?P<build>\d{4,5})"
+            # the look-behinds follow the literal "10": checked where it is, not everywhere
+            r"(?P<maj>10)(?<![\w.]10)(?<!\w:10)(?<![/@]10)\.(?P<min>0)\.(?P<build>\d{4,5})"
             r"(?:\.(?P<rev>\d+))?(?![\w.])"
         ),
         _dotted,
     ),
 )
+
+# A lowercase string every match of a searched shape holds: a pattern runs only over a text
+# that has it (a `str.find` costs far less than a regex scan of a 64 KiB paste).
+_NEEDLES: dict[Handler, str] = {
+    _os_build: "os build",
+    _ver: "[version ",
+    _aks: "akswindows-",
+    _nt: "windows nt ",
+    _kernel: "fre.",
+    _buildlabex: "fre.",
+    _product_build: "windows",
+    _dotted: "10.0.",
+}
 
 # Matched against a whole value: the text itself, or a version field of a paste.
 _WHOLE: tuple[tuple[re.Pattern, Handler], ...] = (
@@ -411,18 +427,26 @@ def parse_version(text: str, *, kind: str | None = None) -> ParsedVersion:
         raise InvalidVersion(text, f"{exc}.") from None
 
 
-def _searched(line: str) -> list[_Found]:
-    """Every mention in a line; a weaker shape inside a stronger one's match is the same
-    mention (the `10.0.17763.0` of `Windows NT 10.0.17763.0`), not another."""
-    found, claimed = [], []
+def _searched(lines: list[str]) -> list[list[_Found]]:
+    """Every mention, per line (each pattern runs once over the whole text; none crosses a
+    line). A weaker shape inside a stronger one's match is the same mention (the
+    `10.0.17763.0` of `Windows NT 10.0.17763.0`), not another."""
+    joined = "\n".join(lines)
+    lowered = joined.lower()
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    found: list[list[_Found]] = [[] for _ in lines]
+    claimed: list[tuple[int, int]] = []
     for order, (pattern, handler) in enumerate(_SEARCHED):
-        for match in pattern.finditer(line):
+        if _NEEDLES[handler] not in lowered:
+            continue
+        for match in pattern.finditer(joined):
             start, end = match.span()
             if any(start < e and s < end for s, e in claimed):
                 continue
             claimed.append((start, end))
             parsed = handler(match)
-            found.append(_Found(parsed, TRUST.get(parsed.shape, 0), order))
+            line = bisect.bisect_right(starts, start) - 1
+            found[line].append(_Found(parsed, TRUST.get(parsed.shape, 0), order))
     return found
 
 
@@ -435,13 +459,15 @@ def _whole(value: str, kind: str | None) -> ParsedVersion | None:
     return _by_kb(value, kind)
 
 
-def _read_line(line: str, single: bool, kind: str | None) -> tuple[list[_Found], str | None]:
-    """The versions a line mentions, and its product text (None when it names no product)."""
+def _read_line(
+    line: str, found: list[_Found], single: bool, kind: str | None
+) -> tuple[list[_Found], str | None]:
+    """The versions a line mentions (`found`: what the searched shapes saw in it), and its
+    product text (None when it names no product)."""
     label, value = _split(line)
     field = _field(label)
     if field in IGNORED_FIELDS:
         return [], None
-    found = _searched(line)
     if not found and (single or field in VERSION_FIELDS):
         try:
             parsed = _whole(value, kind)
@@ -466,8 +492,8 @@ def _parse(text: str, kind: str | None) -> ParsedVersion:
     single = len(lines) == 1
     found: list[_Found] = []
     products: list[str] = []
-    for line in lines:
-        line_found, product = _read_line(line, single, kind)
+    for line, searched in zip(lines, _searched(lines), strict=True):
+        line_found, product = _read_line(line, searched, single, kind)
         found += line_found
         products += [product] if product else []
     hints = {k for k in map(_kind_named, products) if k}
