@@ -10,8 +10,9 @@ import pytest
 
 from service.compat import catalog
 from service.compat.assessment import ISOLATION_CHOICES, assess
+from service.compat.hosts import make_host
 from service.compat.rules import Host
-from service.compat.versions import WindowsVersion
+from service.compat.versions import ParsedVersion, WindowsVersion
 
 TODAY = date(2026, 12, 1)
 BUILDS = sorted({r.build for r in catalog.RELEASES})
@@ -53,8 +54,9 @@ def _all_answers():
         for kind in catalog.KINDS:
             for hv in _versions(hb):
                 for iv in [v for ib in [*IMAGE_BUILDS, 27000] for v in _versions(ib)]:
+                    host = make_host(ParsedVersion(hv, "full"), kind)  # the catalog's kind wins
                     for isolation in ISOLATION_CHOICES:
-                        a = assess(Host(hv, kind), iv, today=TODAY, isolation=isolation)
+                        a = assess(host, iv, today=TODAY, isolation=isolation)
                         yield (hv, kind, iv, isolation), a
 
 

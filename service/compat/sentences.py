@@ -27,8 +27,7 @@ WHY_NOT: dict[Rule, str] = {
     Rule.NEWER_IMAGE: "a newer image never runs on an older host",
     Rule.HYPERV_ONLY: "this host runs only Windows Server 2022 images",
     Rule.DIFFERENT_BUILD: HCS_MISMATCH,
-    Rule.EXACT_REVISION: "Windows Server 2016 needs the exact same revision in host and image "
-    "for process isolation",
+    Rule.EXACT_REVISION: "Windows Server 2016 needs the exact same revision in host and image",
     Rule.BASELINE: "host and image sit on different sides of the February 2020 security baseline",
     Rule.WIN11_OTHER: "Windows 11 runs only Windows Server 2022 (as a preview) and Windows "
     "Server 2025 images with process isolation",
