@@ -147,3 +147,10 @@ def test_a_paste_up_to_64_kib_is_read(data_dir):
 def test_control_characters_are_refused_not_cut(text):
     with pytest.raises(InvalidVersion, match="control character"):
         parse_version(text)
+
+
+def test_a_ws2016_docker_info_is_a_server_with_its_revision_unknown(data_dir):
+    sample = (data_dir / "public" / "docker-info_docker-cli-docs_windows-samples.txt").read_text()
+    host, notes = host_from_text(sample.split("=====")[2])
+    assert (host.version, host.kind) == (V(10, 0, 14393), "server")
+    assert any("revision is unknown" in n and "`ver`" in n for n in notes)
