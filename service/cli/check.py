@@ -12,6 +12,7 @@ from service.cli.common import (
     EXIT_COMPATIBLE,
     EXIT_ERROR,
     EXIT_INCOMPATIBLE,
+    app_or_exit,
     config_or_exit,
     problem_lines,
 )
@@ -100,11 +101,10 @@ def run(args: argparse.Namespace) -> int:
         print("error: give exactly one of IMAGE and --image-version", file=sys.stderr)
         return EXIT_ERROR
     config = config_or_exit()
-    if config is None:
+    app = app_or_exit(config) if config else None
+    if app is None:
         return EXIT_ERROR
-    from service.app import create_app
-
-    client = create_app(config).test_client()
+    client = app.test_client()
     previous = logging.root.manager.disable
     if not args.verbose:
         logging.disable(logging.CRITICAL)  # a command's output is its answer, not log lines

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from service.cli.common import EXIT_ERROR, config_or_exit
+from service.cli.common import EXIT_ERROR, app_or_exit, config_or_exit
 
 NAME = "serve"
 HELP = "run the HTTP service under gunicorn"
@@ -50,7 +50,8 @@ def gunicorn_settings_error() -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if config_or_exit() is None:
+    config = config_or_exit()
+    if config is None or app_or_exit(config) is None:
         return EXIT_ERROR
     failed = gunicorn_settings_error()
     if failed:
