@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEFAULT_ALLOWED = (
     "mcr.microsoft.com",
@@ -48,6 +48,17 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return env_number(env, name, default, minimum=minimum)
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("WINCOMPAT_REDIS_URL", "").strip() or None
+    if url and not url.startswith(REDIS_SCHEMES):
+        # Checked here so a typo is one line at start, not a traceback in every worker.
+        raise ConfigError(f"WINCOMPAT_REDIS_URL must start with {', '.join(REDIS_SCHEMES)}")
+    return url
+
+
 @dataclass(frozen=True)
 class Config:
     allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED
@@ -62,9 +73,8 @@ class Config:
     max_manifest_bytes: int = 4 * 1024 * 1024
     registry_retries: int = 2
     retry_after_max: float = 5.0
+    known_problems_file: str | None = None  # adds to / overrides the shipped known problems
     cors_origins: tuple[str, ...] = ()  # origins allowed to call the API from a browser; "*" all
-    # Extra, non-environment knobs tests may set.
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -73,7 +83,7 @@ class Config:
         return cls(
             allowed_registries=DEFAULT_ALLOWED if allowed is None else _split(allowed),
             insecure_registries=_split(env.get("WINCOMPAT_INSECURE_REGISTRIES", "")),
-            redis_url=env.get("WINCOMPAT_REDIS_URL", "").strip() or None,
+            redis_url=_redis_url(env),
             registry_timeout=_number(env, "WINCOMPAT_REGISTRY_TIMEOUT", 10.0, minimum=0.1),
             tag_ttl=int(_number(env, "WINCOMPAT_TAG_TTL", 300)),
             negative_ttl=int(_number(env, "WINCOMPAT_NEGATIVE_TTL", 60)),
@@ -85,5 +95,6 @@ class Config:
             ),
             registry_retries=int(_number(env, "WINCOMPAT_REGISTRY_RETRIES", 2)),
             retry_after_max=_number(env, "WINCOMPAT_RETRY_AFTER_MAX", 5.0),
+            known_problems_file=env.get("WINCOMPAT_KNOWN_PROBLEMS", "").strip() or None,
             cors_origins=_split(env.get("WINCOMPAT_CORS_ORIGINS", "")),
         )

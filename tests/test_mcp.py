@@ -13,6 +13,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from serve_harness import free_port, running
 
+from service.api.schemas import MAX_HOST
 from service.app import create_app
 from service.cli import main
 from service.cli.mcp import _bind
@@ -79,8 +80,10 @@ def test_tool_schema_has_the_api_fields(in_memory):
     listed, _ = _ask(in_memory)
     (tool,) = listed.tools
     properties = tool.input_schema["properties"]
-    assert {"image", "image_version", "host", "host_type", "arch", "q"} <= set(properties)
-    assert properties["host"]["anyOf"][0]["maxLength"] == 4096
+    assert {"image", "image_version", "host", "host_type", "arch", "isolation", "q"} <= set(
+        properties
+    )
+    assert properties["host"]["anyOf"][0]["maxLength"] == MAX_HOST
     assert "0xc0370101" in tool.description
 
 

@@ -1,42 +1,38 @@
-"""GET/POST /compat: parse, resolve, judge, render. The view only translates."""
+"""GET/POST /compat: the question in, the answer out. The view only translates: the question
+function answers, the response schema serialises, service.api.http_cache negotiates and
+replays."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Request, Response, current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service import metrics
-from service.api import render
-from service.api.answers import JSON, TEXT, Answer, make_answer
+from service.api import conventions, http_cache
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
-from service.api.problems import invalid
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
-from service.compat import catalog
-from service.compat.assessment import assess, host_from_text, parse_image_version
-from service.compat.selection import select_platform
-from service.compat.versions import InvalidVersion
 from service.pastes.question import Question, missing_sentence, read_question
-from service.registry.errors import RegistryNotAllowed
-from service.registry.reference import ImageReference, InvalidReference, parse_reference
+from service.questions import compat
 
 blp = Blueprint("compat", __name__, description="Will this image run on this host?")
+http_cache.replay_on(blp, "/compat")
+
+
+@blp.before_request
+def conventions_hold() -> Response | None:
+    """One value per parameter; a POST body as JSON (a form or text body is a 415)."""
+    req = request._get_current_object()
+    return conventions.repeated(req.args) or conventions.require_json(req)
+
 
 QUERY = CompatQuerySchema()  # one instance: building a schema per request cost ~35 us
-VERSION_MAX_AGE = 3600  # an image_version answer depends only on the question and the catalog
-
-
-@dataclass(frozen=True)
-class Rendered:
-    payload: dict
-    max_age: int
 
 
 @blp.route("/compat")
 class Compat(MethodView):
-    @blp.arguments(QUERY, location="query", as_kwargs=True)
+    # unknown=None: the schema's own RAISE, not webargs' EXCLUDE for query strings.
+    @blp.arguments(QUERY, location="query", as_kwargs=True, unknown=None)
+    @http_cache.cached
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
     @blp.doc(operationId="checkCompat", **problem_docs(text=True))
     def get(self, **args):
@@ -48,9 +44,10 @@ class Compat(MethodView):
         isolation mode, the reason, warnings, remedies and a `summary` sentence to say as is.
         `Accept: text/plain` returns just that sentence; errors then come as one line too.
         Repeat requests with `If-None-Match` get 304 while the answer holds."""
-        return respond(args)
+        return ask(args)
 
     @blp.arguments(QUERY, location="json", as_kwargs=True)
+    @http_cache.cached
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
     @blp.doc(operationId="checkCompatPost", **problem_docs(body=True))
     def post(self, **args):
@@ -58,136 +55,34 @@ class Compat(MethodView):
 
         The same question and answer as GET /compat; call this when the host text is a long
         paste (a whole `docker info`) that is awkward in a query string."""
-        return respond(args)
+        return ask(args)
 
 
-def respond(args: dict) -> Response:
-    rendered = answer(args)
-    return rendered if isinstance(rendered, Response) else _send(rendered)
+def ask(args: dict) -> tuple[compat.CompatAnswer, int, dict[str, str]]:
+    found = answer(args)
+    return found, 200, {"Cache-Control": f"max-age={found.max_age}"}
 
 
-def _with_question(args: dict) -> dict | Response:
+def answer(args: dict) -> compat.CompatAnswer:
+    """The answer to a loaded question, `q` read first. The page, the badge and the MCP tools
+    ask through here too. Raises InvalidQuestion and the registry's errors."""
+    services = current_app.extensions["wincompat"]
+    question = with_question(args)
+    return compat.answer(question, services.resolver, services.guard.registry_allowed)
+
+
+def with_question(args: dict) -> dict:
     """Fill image/image_version/host from `q`; what the caller gave explicitly wins."""
+    if not args.get("q"):
+        return args
     if args.get("image") and args.get("image_version"):
-        return invalid("image", "Give exactly one of `image` and `image_version`.")
-    question = read_question(args["q"])
+        raise compat.InvalidQuestion("image", "Give exactly one of `image` and `image_version`.")
+    read = read_question(args["q"])
     filled = {**args}
     if not (args.get("image") or args.get("image_version")):
-        filled["image"], filled["image_version"] = question.image, question.image_version
-    filled["host"] = args.get("host") or question.host
+        filled["image"], filled["image_version"] = read.image, read.image_version
+    filled["host"] = args.get("host") or read.host
     still = Question(filled.get("image"), filled.get("image_version"), filled.get("host"))
     if still.missing:
-        return invalid("q", missing_sentence(still))
+        raise compat.InvalidQuestion("q", missing_sentence(still))
     return filled
-
-
-def answer(args: dict) -> Rendered | Response:
-    """The answer to one question as data, or the problem response saying what is wrong.
-    The page, the badge and the MCP tools ask through here too."""
-    if args.get("q"):
-        args = _with_question(args)
-        if isinstance(args, Response):
-            return args
-    try:
-        host, notes = host_from_text(args["host"], args.get("host_type"))
-    except (InvalidVersion, ValueError) as exc:
-        return invalid("host", str(exc))
-    if args.get("image_version"):
-        rendered = _version_answer(args, host, notes)
-    else:
-        rendered = _image_answer(args, host, notes)
-    return rendered
-
-
-def _version_answer(args: dict, host, notes) -> Rendered | Response:
-    try:
-        parsed = parse_image_version(args["image_version"])
-    except InvalidVersion as exc:
-        return invalid("image_version", str(exc))
-    notes = (*notes, *(f"Image: {w}" for w in parsed.warnings))
-    a = assess(host, parsed.version, requested_kind=args.get("host_type"), extra_warnings=notes)
-    return Rendered(render.answer(a, render.version_image(parsed.version)), VERSION_MAX_AGE)
-
-
-def _repository(ref: ImageReference) -> str:
-    """Rebuild advice names the image's own base repository when it is one of Microsoft's."""
-    name = f"{ref.registry}/{ref.repository}"
-    return name if name in catalog.BASE_IMAGE_REPOSITORIES else catalog.BASE_IMAGE_REPOSITORIES[0]
-
-
-def _image_answer(args: dict, host, notes) -> Rendered | Response:
-    try:
-        ref = parse_reference(args["image"])
-    except InvalidReference as exc:
-        return invalid("image", str(exc))
-    services = current_app.extensions["wincompat"]
-    # By name, before any cache: a shared Redis may hold answers another replica was allowed.
-    if not services.guard.registry_allowed(ref.registry):
-        detail = f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
-        raise RegistryNotAllowed(detail)
-    resolution = services.resolver.resolve(ref)
-    selection = select_platform(
-        host,
-        resolution.image.platforms,
-        arch=args.get("arch", "amd64"),
-        name=str(ref),
-        requested_kind=args.get("host_type"),
-        repository=_repository(ref),
-        extra_warnings=(*notes, *resolution.warnings),
-    )
-    cache = {"status": resolution.cache_status, "age_seconds": resolution.age_seconds}
-    image = render.resolved_image(resolution.image, selection)
-    return Rendered(render.answer(selection.assessment, image, cache), resolution.max_age)
-
-
-def _send(rendered: Rendered) -> Response:
-    answers = current_app.extensions["wincompat"].answers
-    answer = make_answer(rendered.payload, rendered.max_age, answers.clock())
-    req = request._get_current_object()
-    if req.method == "GET":
-        answers.put(req.query_string, answer)
-    return serve(req, answer, answers.clock(), replayed=False)
-
-
-# Accept values that mean JSON without negotiating: what curl, browsers' fetch and CI send.
-_PLAIN_JSON = frozenset({"", "*/*", JSON})
-
-
-def _mimetype(req: Request) -> str:
-    accept = req.environ.get("HTTP_ACCEPT", "")
-    if accept in _PLAIN_JSON:
-        return JSON
-    return req.accept_mimetypes.best_match((JSON, TEXT)) or JSON
-
-
-def serve(req: Request, answer: Answer, now: float, *, replayed: bool) -> Response:
-    """One answer in the representation asked for, with its validators."""
-    mimetype = _mimetype(req)
-    etag = answer.etags[mimetype]
-    headers = {
-        "ETag": f'W/"{etag}"',
-        "Cache-Control": f"max-age={answer.max_age(now)}",
-        "Vary": "Accept",
-    }
-    if "HTTP_IF_NONE_MATCH" in req.environ and req.if_none_match.contains_weak(etag):
-        return Response(status=304, headers=headers)
-    body = answer.body(mimetype, now, replayed=replayed)
-    return Response(body, status=200, headers=headers, mimetype=mimetype)
-
-
-_ANSWER_HITS = metrics.CACHE_EVENTS.labels("memory", "answer", "hit")
-
-
-@blp.before_request
-def replay() -> Response | None:
-    """A GET asked before, within the life of its answer: no parsing, judging or rendering.
-    This is the hot path of a busy portal: it touches the request proxy once."""
-    req = request._get_current_object()
-    if req.method != "GET" or req.path != "/compat":
-        return None
-    answers = current_app.extensions["wincompat"].answers
-    answer = answers.get(req.query_string)
-    if answer is None:
-        return None
-    _ANSWER_HITS.inc()
-    return serve(req, answer, answers.clock(), replayed=True)

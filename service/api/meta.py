@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from service import metrics
@@ -14,46 +14,25 @@ from service.compat import catalog
 
 blp = Blueprint("meta", __name__, description="Release catalog and operations")
 
-_FIELDS = (
-    "build",
-    "kind",
-    "name",
-    "version_id",
-    "channel",
-    "tags",
-    "has_images",
-    "mainstream_end",
-    "support_end",
-    "note",
-)
-
-
-def _catalog_body() -> bytes:
-    releases = []
-    for release in catalog.RELEASES:
-        row = {k: v for k, v in asdict(release).items() if k in _FIELDS}
-        row["tags"] = list(release.tags)
-        for key in ("mainstream_end", "support_end"):
-            row[key] = row[key].isoformat() if row[key] else None
-        releases.append(row)
-    return json.dumps({"releases": releases}).encode()
-
-
-CATALOG_BODY = _catalog_body()  # the catalog is data: render it once
+# The catalog is data: serialised once, by the same schema that documents it, with its ETag.
+CATALOG_BODY = json.dumps(VersionsSchema().dump({"releases": catalog.RELEASES})).encode()
+CATALOG_ETAG = hashlib.sha256(CATALOG_BODY).hexdigest()[:32]
 VERSIONS_EXAMPLE = json.loads(CATALOG_BODY)["releases"][0]
 
 
 @blp.route("/versions")
 @blp.response(200, VersionsSchema, example={"releases": [VERSIONS_EXAMPLE]})
+@blp.alt_response(304, description="Not modified: the catalog still has this ETag")
 @blp.doc(operationId="listVersions")
 def versions():
     """The release catalog: builds, names, kinds, channels, image tags, support dates
 
     Call this to list Windows releases by build (17763 is Windows Server 2019, ...), to
     find which base-image tags exist for a build, or when support ends."""
-    return Response(
-        CATALOG_BODY, mimetype="application/json", headers={"Cache-Control": "max-age=86400"}
-    )
+    headers = {"Cache-Control": "max-age=86400", "ETag": f'"{CATALOG_ETAG}"'}
+    if request.if_none_match.contains_weak(CATALOG_ETAG):
+        return Response(status=304, headers=headers)
+    return Response(CATALOG_BODY, mimetype="application/json", headers=headers)
 
 
 @blp.route("/healthz")

@@ -10,15 +10,17 @@ from flask import Response, render_template, request, url_for
 from flask_smorest import Blueprint
 
 from service.api import compat
-from service.api.problems import from_registry_error
+from service.api.problems import from_registry_error, invalid
 from service.api.schemas import (
     MAX_HOST,
     MAX_IMAGE,
     MAX_QUESTION,
     MAX_VERSION,
     CompatQuerySchema,
+    CompatResponseSchema,
 )
 from service.api.web_schemas import BadgeQuerySchema
+from service.questions.compat import InvalidQuestion
 from service.registry.errors import RegistryError
 from service.web import badge, card
 
@@ -48,6 +50,7 @@ CHOICES = {
 }
 LIMITS = {"image": MAX_IMAGE, "version": MAX_VERSION, "host": MAX_HOST, "q": MAX_QUESTION}
 QUERY = CompatQuerySchema()
+ANSWER = CompatResponseSchema()
 EXAMPLE = badge.svg(badge.Badge(badge.LABEL, "hyper-v only", badge.COLOURS["hyperv"], "hyperv"))
 
 
@@ -55,16 +58,15 @@ def _ask(values: dict) -> tuple[dict | None, dict | None, int]:
     """(answer, problem, max_age) for one question, through /compat's own function."""
     try:
         args = QUERY.load(values)
+        found = compat.answer(args)
     except ma.ValidationError as exc:
         errors = {k: [str(m) for m in v] for k, v in exc.normalized_messages().items()}
         return None, {"detail": "Check the fields marked below.", "errors": errors}, 0
-    try:
-        result = compat.answer(args)
+    except InvalidQuestion as exc:
+        return None, invalid(exc.field, exc.message).problem, 0
     except RegistryError as exc:
-        result = from_registry_error(exc)
-    if isinstance(result, Response):
-        return None, result.problem, 0
-    return result.payload, None, result.max_age
+        return None, from_registry_error(exc).problem, 0
+    return ANSWER.dump(found), None, found.max_age
 
 
 def _form() -> dict:

@@ -36,6 +36,9 @@ ImageVersion = Annotated[
 Host = Annotated[
     str | None, Field(max_length=MAX_HOST, description="The host's version, in any shape")
 ]
+Runtime = Annotated[
+    str | None, Field(max_length=64, description="A runtime id, e.g. containerd-1.7")
+]
 Question = Annotated[
     str | None, Field(max_length=MAX_QUESTION, description="The whole question in words")
 ]
@@ -58,10 +61,13 @@ def build_server(backend: Backend) -> MCPServer:
         image_version: ImageVersion = None,
         host_type: Literal["server", "client"] | None = None,
         arch: Literal["amd64", "arm64"] = "amd64",
+        isolation: Literal["any", "process", "hyperv"] = "any",
+        runtime: Runtime = None,
         q: Question = None,
     ) -> dict[str, Any]:
         fields = {"host": host, "image": image, "image_version": image_version}
-        fields |= {"host_type": host_type, "arch": arch, "q": q}
+        fields |= {"host_type": host_type, "arch": arch, "isolation": isolation}
+        fields |= {"runtime": runtime, "q": q}
         return _ask(backend, "POST", "/compat", fields)
 
     return server
