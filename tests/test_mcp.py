@@ -23,7 +23,7 @@ from service.mcp.server import build_server
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = {"image_version": "10.0.17763.5329", "host": "10.0.20348.2700"}
-TOOLS = {"check_compat"}  # the tools whose endpoints exist in this build
+TOOLS = {"check_compat", "check_nodes"}  # the tools whose endpoints exist in this build
 
 
 async def _session(server, calls):
@@ -78,7 +78,7 @@ def in_memory():
 
 def test_tool_schema_has_the_api_fields(in_memory):
     listed, _ = _ask(in_memory)
-    (tool,) = listed.tools
+    tool = next(t for t in listed.tools if t.name == "check_compat")
     properties = tool.input_schema["properties"]
     assert {"image", "image_version", "host", "host_type", "arch", "isolation", "q"} <= set(
         properties
@@ -123,3 +123,18 @@ def test_without_the_extra_it_says_how_to_install():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
     assert "pip install 'wincompat[mcp]'" in done.stderr
+
+
+def test_check_nodes_reads_a_pasted_cluster(in_memory):
+    pasted = (ROOT / "tests" / "data" / "nodes" / "aks-mixed.json").read_text()
+    _, (as_text, bad) = _ask(
+        in_memory,
+        ("check_nodes", {"image_version": "10.0.17763.5329", "nodes": pasted}),
+        ("check_nodes", {"image_version": "10.0.17763.5329", "nodes": "{not a node list"}),
+    )
+    assert not as_text.is_error, as_text.content
+    answer = as_text.structured_content
+    assert answer["runs_on"] == ["akswin19000000"]
+    assert 'node.kubernetes.io/windows-build: "10.0.17763"' in answer["kubernetes"]["yaml"]
+    assert answer["summary"].startswith("Runs on 1 of 5 Windows nodes")
+    assert bad.is_error and bad.content[0].text

@@ -29,6 +29,15 @@ CHECK_COMPAT = (
     "sentence. Give `image` or `image_version`, and `host`; or the whole question as `q`."
 )
 
+CHECK_NODES = (
+    "Which nodes of a Kubernetes or Swarm cluster run this Windows image, and what to paste so "
+    "it lands only there? Call it when someone pastes `kubectl get nodes -o json` (or -o yaml) "
+    "or `docker node inspect` output and asks where an image can run. Returns each Windows "
+    "node's verdicts, runs_on / fails_on, the nodeSelector or affinity YAML, Swarm "
+    "constraints and a `summary` sentence. Give `image` or `image_version`, and `nodes`."
+)
+MAX_NODES_TEXT = 4 * 1024 * 1024  # /compat/nodes reads at most 4 MiB
+
 Image = Annotated[str | None, Field(max_length=MAX_IMAGE, description="An image reference")]
 ImageVersion = Annotated[
     str | None, Field(max_length=MAX_VERSION, description="Instead of image: its OS version")
@@ -69,5 +78,20 @@ def build_server(backend: Backend) -> MCPServer:
         fields |= {"host_type": host_type, "arch": arch, "isolation": isolation}
         fields |= {"runtime": runtime, "q": q}
         return _ask(backend, "POST", "/compat", fields)
+
+    @server.tool(name="check_nodes", description=CHECK_NODES)
+    def check_nodes(
+        nodes: Annotated[
+            str | dict[str, Any] | list[Any],
+            Field(description="The node list as pasted (JSON or YAML text), or as JSON"),
+        ],
+        image: Image = None,
+        image_version: ImageVersion = None,
+        isolation: Literal["any", "process", "hyperv"] = "any",
+    ) -> dict[str, Any]:
+        if isinstance(nodes, str) and len(nodes.encode()) > MAX_NODES_TEXT:
+            raise ToolError(f"The node list is larger than {MAX_NODES_TEXT} bytes.")
+        fields = {"nodes": nodes, "image": image, "image_version": image_version}
+        return _ask(backend, "POST", "/compat/nodes", fields | {"isolation": isolation})
 
     return server
