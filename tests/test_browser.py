@@ -197,3 +197,17 @@ def test_text_contrast_is_at_least_4_5(plain_browser, wincompat_url):
     assert len(measured) > 20
     low = [(name, round(ratio, 2)) for name, ratio in measured if ratio < 4.5]
     assert low == []
+
+
+def test_nodes_view_with_a_pasted_cluster(browser, wincompat_url):
+    pasted = (Path(__file__).parent / "data" / "nodes" / "aks-mixed.json").read_text()
+    browser.get(f"{wincompat_url}/?view=nodes")
+    browser.find_element(By.ID, "image_version").send_keys("10.0.17763.5329")
+    # A whole kubectl paste: set at once (typing 20 KB key by key takes seconds).
+    browser.execute_script("document.getElementById('nodes').value = arguments[0]", pasted)
+    browser.find_element(By.ID, "ask").click()
+    assert _verdict(browser).startswith("Runs on 1 of 5 Windows nodes")
+    row = browser.find_element(By.ID, "node-akswin19000000")
+    assert "✓ Runs" in row.text
+    copy = browser.find_element(By.CSS_SELECTOR, "button[data-copy='copy-yaml']")
+    assert copy.is_displayed()  # the script ran on this page too

@@ -82,12 +82,17 @@ class Matrix(MethodView):
 
         Each distinct image is resolved once, cold ones concurrently; an image the registry
         fails on gets its problem object in `images[i].error` and a null row of cells."""
-        try:
-            return questions.matrix(_doors(), question)
-        except OverLimit as exc:
-            return _over(exc.field, str(exc))
-        except EntryErrors as exc:
-            return problem("invalid-request", "Some entries can't be read.", errors=exc.errors)
+        return matrix_answer(question)
+
+
+def matrix_answer(question: dict):
+    """The matrix for a loaded question, or the problem response (the page asks here too)."""
+    try:
+        return questions.matrix(_doors(), question)
+    except OverLimit as exc:
+        return _over(exc.field, str(exc))
+    except EntryErrors as exc:
+        return problem("invalid-request", "Some entries can't be read.", errors=exc.errors)
 
 
 def _nodes_path(path: str) -> str:
@@ -106,13 +111,19 @@ class Nodes(MethodView):
         output. The answer judges every Windows node, skips Linux ones, and gives the
         nodeSelector / affinity YAML, tolerations, label commands and Swarm constraints that
         put the image exactly on the nodes that run it."""
-        try:
-            node_list = read_nodes(question["nodes"])
-        except TooManyNodes as exc:
-            return _over(_nodes_path(exc.path), f"{exc.message} (limit {MAX_NODES})")
-        except NodePasteError as exc:
-            return invalid(_nodes_path(exc.path), exc.message)
-        try:
-            return questions.nodes(_doors(), question, node_list, REMEDY.dump)
-        except InvalidVersion as exc:
-            return invalid("image_version", str(exc))
+        return nodes_answer(question)
+
+
+def nodes_answer(question: dict):
+    """The cluster's answer for a loaded question, or the problem response (the page asks
+    here too)."""
+    try:
+        node_list = read_nodes(question["nodes"])
+    except TooManyNodes as exc:
+        return _over(_nodes_path(exc.path), f"{exc.message} (limit {MAX_NODES})")
+    except NodePasteError as exc:
+        return invalid(_nodes_path(exc.path), exc.message)
+    try:
+        return questions.nodes(_doors(), question, node_list, REMEDY.dump)
+    except InvalidVersion as exc:
+        return invalid("image_version", str(exc))

@@ -9,7 +9,13 @@ import marshmallow as ma
 from flask import Response, render_template, request, url_for
 from flask_smorest import Blueprint
 
-from service.api import compat
+from service.api import compat, fleet
+from service.api.fleet_schemas import (
+    MatrixQuerySchema,
+    MatrixResponseSchema,
+    NodesQuerySchema,
+    NodesResponseSchema,
+)
 from service.api.problems import from_registry_error, invalid
 from service.api.schemas import (
     MAX_HOST,
@@ -20,6 +26,7 @@ from service.api.schemas import (
     CompatResponseSchema,
 )
 from service.api.web_schemas import BadgeQuerySchema
+from service.compat.versions import InvalidVersion, parse_version
 from service.questions.compat import InvalidQuestion
 from service.registry.errors import RegistryError
 from service.web import badge, card
@@ -35,6 +42,11 @@ blp = Blueprint(
 )
 
 FIELDS = ("q", "image", "image_version", "host", "host_type", "isolation")
+VIEWS = (("one", "One question"), ("nodes", "A cluster's nodes"), ("matrix", "Images and hosts"))
+FLEET_FIELDS = {
+    "nodes": ("image", "image_version", "nodes", "isolation"),
+    "matrix": ("images", "hosts", "isolation"),
+}
 MODES = {"any": ("process", "hyperv"), "process": ("process",), "hyperv": ("hyperv",)}
 CHOICES = {
     "host_type": (
@@ -51,6 +63,8 @@ CHOICES = {
 LIMITS = {"image": MAX_IMAGE, "version": MAX_VERSION, "host": MAX_HOST, "q": MAX_QUESTION}
 QUERY = CompatQuerySchema()
 ANSWER = CompatResponseSchema()
+NODES_QUERY, NODES_ANSWER = NodesQuerySchema(), NodesResponseSchema()
+MATRIX_QUERY, MATRIX_ANSWER = MatrixQuerySchema(), MatrixResponseSchema()
 EXAMPLE = badge.svg(badge.Badge(badge.LABEL, "hyper-v only", badge.COLOURS["hyperv"], "hyperv"))
 
 
@@ -76,8 +90,27 @@ def _form() -> dict:
     return form
 
 
+def _common() -> dict:
+    return {
+        "views": VIEWS,
+        "choices": CHOICES,
+        "limits": LIMITS,
+        "verdicts": card.VERDICTS,
+        "docs_url": url_for("api-docs.openapi_swagger_ui"),
+    }
+
+
 def page():
-    """The single question: a form that re-renders with the answer (no JavaScript needed)."""
+    """The page's views: one question, a cluster's nodes, images x hosts. Each is a form that
+    re-renders with the answer (no JavaScript needed)."""
+    view = request.args.get("view", "one")
+    if view in FLEET_FIELDS:
+        request.max_content_length = fleet.MAX_BODY  # a cluster's node list, as the API reads
+        return (_nodes_page if view == "nodes" else _matrix_page)()
+    return _one_page()
+
+
+def _one_page():
     form = _form()
     question = {k: v for k, v in form.items() if v and not (k == "isolation" and v == "any")}
     answer = problem = None
@@ -88,6 +121,7 @@ def page():
     status = 200 if problem is None else int(problem.get("status", 422))
     html = render_template(
         "index.html",
+        view="one",
         form=form,
         errors=(problem or {}).get("errors") or {},
         problem=problem,
@@ -95,10 +129,111 @@ def page():
         verdict_ok="supported" in verdicts,
         allowed=allowed,
         share=url_for("web.page", **question),
-        choices=CHOICES,
-        limits=LIMITS,
-        docs_url=url_for("api-docs.openapi_swagger_ui"),
+        **_common(),
     )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _fleet_form(view: str) -> dict:
+    source = request.form if request.method == "POST" else request.args
+    form = {name: source.get(name, "").strip() for name in FLEET_FIELDS[view]}
+    form["isolation"] = form["isolation"] if form["isolation"] in MODES else "any"
+    return form
+
+
+def _fleet_ask(schema, answer, dumper, body: dict) -> tuple[dict | None, dict | None]:
+    """(answer, problem) through the fleet endpoints' own functions."""
+    try:
+        found = answer(schema.load(body))
+    except ma.ValidationError as exc:
+        errors = {k: [str(m) for m in v] for k, v in exc.normalized_messages().items()}
+        return None, {"detail": "Check the fields marked below.", "errors": errors}
+    except RegistryError as exc:
+        return None, from_registry_error(exc).problem
+    if isinstance(found, Response):
+        return None, found.problem
+    return dumper.dump(found), None
+
+
+def _groups(nodes: list[dict]) -> list[dict]:
+    """Nodes by build, newest first; unreadable versions last."""
+    by_build: dict[int | None, list[dict]] = {}
+    for node in nodes:
+        by_build.setdefault(node.get("build"), []).append(node)
+    order = sorted(by_build, key=lambda b: -1 if b is None else b, reverse=True)
+    titles = {b: f"{by_build[b][0].get('release') or 'Unknown release'} ({b})" for b in order}
+    return [{"title": titles[b] if b else "Version unknown", "nodes": by_build[b]} for b in order]
+
+
+def _nodes_page():
+    form = _fleet_form("nodes")
+    fleet_answer = problem = None
+    if form["nodes"]:
+        body = {k: v for k, v in form.items() if v}
+        fleet_answer, problem = _fleet_ask(NODES_QUERY, fleet.nodes_answer, NODES_ANSWER, body)
+    html = render_template(
+        "nodes.html",
+        view="nodes",
+        form=form,
+        errors=(problem or {}).get("errors") or {},
+        problem=problem,
+        fleet=fleet_answer,
+        groups=_groups(fleet_answer["nodes"]) if fleet_answer else [],
+        **_common(),
+    )
+    status = 200 if problem is None else int(problem.get("status", 422))
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _image_entry(line: str) -> str | dict:
+    """A matrix line: an OS version when it reads as one and names no repository."""
+    if "/" in line or ":" in line:
+        return line
+    try:
+        parse_version(line)
+    except InvalidVersion:
+        return line
+    return {"image_version": line}
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def cell_words(cell: dict | None) -> tuple[str, str, str]:
+    """A matrix cell in words and a symbol, as the one-question card says it."""
+    if cell is None:
+        return card.VERDICTS["unknown"]
+    if cell.get("runs"):
+        if cell.get("recommended_isolation") == "hyperv":
+            return ("✓", "Hyper-V only", "warn")
+        return ("✓", "Runs", "ok")
+    if "unknown" in (cell.get("process"), cell.get("hyperv")):
+        return card.VERDICTS["unknown"]
+    return card.VERDICTS["unsupported"]
+
+
+def _matrix_page():
+    form = _fleet_form("matrix")
+    matrix = problem = None
+    if form["images"] or form["hosts"]:
+        body = {
+            "images": [_image_entry(line) for line in _lines(form["images"])],
+            "hosts": _lines(form["hosts"]),
+            "isolation": form["isolation"],
+        }
+        matrix, problem = _fleet_ask(MATRIX_QUERY, fleet.matrix_answer, MATRIX_ANSWER, body)
+    html = render_template(
+        "matrix.html",
+        view="matrix",
+        form=form,
+        errors=(problem or {}).get("errors") or {},
+        problem=problem,
+        matrix=matrix,
+        cell_words=cell_words,
+        **_common(),
+    )
+    status = 200 if problem is None else int(problem.get("status", 422))
     return Response(html, status=status, mimetype="text/html")
 
 

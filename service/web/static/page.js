@@ -12,7 +12,9 @@
       });
     });
   }
-  var form = document.getElementById("question");
+  wireCopy(document);
+  var form = document.getElementById("question");  // the one-question form; the others post
+  if (!form) return;
   form.addEventListener("submit", function (event) {
     if (!window.fetch || !window.DOMParser) return;
     event.preventDefault();
@@ -34,5 +36,4 @@
       .catch(function () { form.submit(); });
   });
   window.addEventListener("popstate", function () { location.reload(); });
-  wireCopy(document);
 })();

@@ -1,0 +1,83 @@
+"""The page's fleet views: a cluster's pasted nodes and images x hosts, through the same
+functions as POST /compat/nodes and /compat/matrix (no registry: OS versions only)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from service.api.web import cell_words
+from service.app import create_app
+from service.config import Config
+
+NODES = Path(__file__).resolve().parent / "data" / "nodes"
+
+
+@pytest.fixture(scope="module")
+def client():
+    return create_app(Config()).test_client()
+
+
+def _title(html: str) -> str:
+    return re.search(r'<h2 id="answer-title"[^>]*>([^<]*)', html)[1]
+
+
+def test_nodes_view_groups_by_build_with_the_yaml(client):
+    pasted = (NODES / "aks-mixed.json").read_text()
+    r = client.post("/?view=nodes", data={"image_version": "10.0.17763.5329", "nodes": pasted})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert _title(html).startswith("Runs on 1 of 5 Windows nodes")
+    groups = re.findall(r'<th scope="rowgroup" colspan="5">([^<]*)</th>', html)
+    assert groups[:2] == ["Windows Server 2025 (26100)", "Windows Server 23H2 (25398)"]
+    assert groups[-1] == "Windows Server 2019 (17763)"
+    row = re.search(r'<tr id="node-akswin19000000">(.*?)</tr>', html, re.S)[1]
+    assert "✓</span> Runs" in row and "<td>yes</td>" in row
+    assert "node.kubernetes.io/windows-build: &#34;10.0.17763&#34;" in html
+    assert "aks-nodepool1-24156327-vmss000000 (linux node)" in html
+
+
+def test_nodes_view_names_a_bad_paste_by_its_field(client):
+    r = client.post("/?view=nodes", data={"image_version": "ltsc2019", "nodes": "{not json"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert 'aria-invalid="true" aria-describedby="nodes-error"' in html
+
+
+def test_matrix_view_reads_lines_as_references_or_versions(client):
+    data = {"images": "10.0.17763.5329\nltsc2022\n", "hosts": "10.0.20348.2700\n\nltsc2019"}
+    html = client.post("/?view=matrix", data=data).get_data(as_text=True)
+    assert _title(html) == "1 of 2 images run on all 2 hosts; 1 run on some."
+    cells = re.findall(r"</span> ([^<]*)</span></td>", html)
+    assert cells == ["Hyper-V only", "Runs", "Runs", "Does not run"]
+
+
+def test_matrix_view_deep_link_and_errors(client):
+    ok = client.get("/?view=matrix&images=ltsc2022&hosts=ltsc2022")
+    assert ok.status_code == 200 and "✓</span> Runs" in ok.get_data(as_text=True)
+    bad = client.get("/?view=matrix&images=ltsc2022&hosts=banana")
+    assert bad.status_code == 422 and "hosts[0]" in bad.get_data(as_text=True)
+
+
+def test_every_view_links_the_others(client):
+    for view in ("", "?view=nodes", "?view=matrix"):
+        html = client.get(f"/{view}").get_data(as_text=True)
+        assert html.count('aria-current="page"') == 1
+        assert 'href="/?view=nodes"' in html and 'href="/?view=matrix"' in html
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        ({"runs": True, "recommended_isolation": "process"}, "Runs"),
+        ({"runs": True, "recommended_isolation": "hyperv"}, "Hyper-V only"),
+        ({"runs": False, "process": "unsupported", "hyperv": "unsupported"}, "Does not run"),
+        ({"runs": False, "process": "unknown", "hyperv": "unsupported"}, "Cannot tell"),
+        (None, "Cannot tell"),
+    ],
+    ids=["process", "hyperv", "fails", "unknown", "none"],
+)
+def test_cell_words(cell, words):
+    assert cell_words(cell)[1] == words
