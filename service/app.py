@@ -49,11 +49,11 @@ class WincompatApi(Api):
         problems.register(self._app)
 
 
-def build_resolver(config: Config):
+def build_resolver(config: Config, guard: Guard | None = None):
     from service.cache.resolver import Resolver
     from service.registry.client import RegistryClient
 
-    return Resolver(RegistryClient(config), config)
+    return Resolver(RegistryClient(config, guard=guard), config)
 
 
 def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
@@ -70,8 +70,9 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    resolver = resolver or build_resolver(config)
-    services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
+    guard = Guard(config)  # the one guard: the by-name check here, every URL in the client
+    resolver = resolver or build_resolver(config, guard)
+    services = Services(config, resolver, guard, AnswerCache(config.cache_size))
     app.extensions["wincompat"] = services
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:

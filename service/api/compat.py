@@ -18,7 +18,6 @@ from service.compat import catalog
 from service.compat.assessment import assess, host_from_text, parse_image_version
 from service.compat.selection import select_platform
 from service.compat.versions import InvalidVersion
-from service.registry.errors import RegistryNotAllowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
 
 blp = Blueprint("compat", __name__, description="Will this image run on this host?")
@@ -87,9 +86,7 @@ def _image_answer(args: dict, host, notes) -> Rendered | Response:
         return invalid("image", str(exc))
     services = current_app.extensions["wincompat"]
     # By name, before any cache: a shared Redis may hold answers another replica was allowed.
-    if not services.guard.registry_allowed(ref.registry):
-        detail = f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
-        raise RegistryNotAllowed(detail)
+    services.guard.check_registry(ref.registry)
     resolution = services.resolver.resolve(ref)
     selection = select_platform(
         host,

@@ -22,6 +22,7 @@ from service.cache.serialise import decode_image, encode_image
 from service.cache.singleflight import ClusterFlight, RedisLock, SingleFlight
 from service.compat.image import ResolvedImage
 from service.config import Config
+from service.registry.budget import question_budget
 from service.registry.errors import (
     ImageNotFound,
     RegistryRateLimited,
@@ -94,6 +95,8 @@ class Resolver:
         self._link: RedisLink | None = None
         self._cluster: ClusterFlight | None = None
         self._backoff = self._knob("failure_backoff", FAILURE_BACKOFF)
+        # Every registry request of one question shares this; over it, registry-timeout.
+        self._budget = 2 * config.registry_timeout
         memory = MemoryCache(config.cache_size, clock=clock)
         self._cache: Cache = memory
         if redis_client is None and config.redis_url:
@@ -164,7 +167,7 @@ class Resolver:
         return None
 
     def _fetch_tag(self, ref: Reference) -> _Answer:
-        with self._remembering_missing(ref):
+        with self._remembering_missing(ref), question_budget(self._budget):
             digest = self._client.resolve_digest(ref)  # a HEAD
             image = self._image(ref, digest)
         ttl, keep = self._config.tag_ttl, max(self._config.tag_ttl, self._config.stale_ttl)
@@ -205,7 +208,7 @@ class Resolver:
             return _Answer(image, entry, "hit")
 
         def fetch() -> _Answer:
-            with self._remembering_missing(ref):
+            with self._remembering_missing(ref), question_budget(self._budget):
                 image = self._image(ref, digest)
             return _Answer(image, Entry.create(digest, self._clock(), ttl=None), "miss")
 
