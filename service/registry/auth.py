@@ -95,10 +95,11 @@ def normalise_config_key(key: str) -> str:
 def parse_docker_config(text: str | bytes) -> dict[str, Credential]:
     """Registry name → credential from a config.json (`auth` or `username`/`password`)."""
     doc = json.loads(text)
+    if isinstance(doc, dict):
+        _warn_about_helpers(doc)
     auths = doc.get("auths") if isinstance(doc, dict) else None
     if not isinstance(auths, dict):
         return {}
-    _warn_about_helpers(doc)
     found: dict[str, Credential] = {}
     for key, entry in auths.items():
         credential = _credential(entry) if isinstance(entry, dict) else None

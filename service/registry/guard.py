@@ -79,8 +79,7 @@ def parse_target(url: str) -> tuple[str, str, int, str]:
 
     Refuses what another parser could read differently: backslashes, control characters,
     userinfo, non-ASCII outside a valid IDNA host, or a host urllib.parse disagrees on."""
-    if len(url) > 8192 or _AMBIGUOUS.search(url):
-        raise _unsafe_url("it holds a backslash, a space or a control character")
+    refuse_ambiguous(url)
     try:
         parsed = parse_url(url)
         split = urlsplit(url)
@@ -107,6 +106,11 @@ def parse_target(url: str) -> tuple[str, str, int, str]:
     authority = f"[{host}]" if ":" in host else host
     rebuilt = f"{scheme}://{authority}" + (f":{parsed.port}" if parsed.port else "") + rest
     return scheme, host, port, rebuilt
+
+
+def refuse_ambiguous(url: str) -> None:
+    if len(url) > 8192 or _AMBIGUOUS.search(url):
+        raise _unsafe_url("it holds a backslash, a space or a control character")
 
 
 def _unsafe_url(why: str) -> RegistryNotAllowed:

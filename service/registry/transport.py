@@ -30,7 +30,7 @@ from service import metrics
 from service.config import Config
 from service.registry import budget
 from service.registry.errors import RegistryRateLimited, RegistryTimeout, RegistryUnavailable
-from service.registry.guard import Guard, Target
+from service.registry.guard import Guard, Target, refuse_ambiguous
 from service.registry.pinning import PinnedAdapter, Watch, exchange
 
 log = logging.getLogger("service.registry")
@@ -154,6 +154,7 @@ class Transport:
             location = reply.headers.get("Location")
             if reply.status not in REDIRECT_STATUSES or not location:
                 return reply
+            refuse_ambiguous(location)  # before urljoin, which silently drops tabs and newlines
             try:
                 joined = urljoin(target.url, location[:8192])
             except ValueError:
@@ -276,6 +277,8 @@ class Transport:
             if watch.fired:
                 raise RegistryTimeout(f"{host} did not answer within {seconds:g} s") from None
             raise _ConnectionFailed(f"cannot reach {host}: {_reason(exc)}") from None
+        except (ValueError, UnicodeError):  # requests parses Location even when not following
+            raise RegistryUnavailable(f"{host} sent an answer that does not parse") from None
         try:
             if method == "HEAD":
                 body = b""
