@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, meta, problems
+from service.api import access, bounds, compat, meta, problems
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
 from service.config import Config
@@ -78,6 +78,8 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.before_request(_start)
+    access.init_app(app, config)  # bearer tokens (optional) and the per-client cold limit
+    bounds.init_app(app, limit=app.config["MAX_CONTENT_LENGTH"], timeout=config.body_timeout)
     app.after_request(_finish)
     logs.configure()
     return app

@@ -6,8 +6,10 @@ Everything is read from the environment once, when gunicorn loads this module in
 - ``WINCOMPAT_THREADS``: threads per worker (default 8); registry I/O blocks a thread, not a worker.
 - ``WINCOMPAT_BIND``: listen address (default ``0.0.0.0:8080``); ``-b`` on the command line wins.
 - ``WINCOMPAT_WORKER_TIMEOUT`` (60), ``WINCOMPAT_GRACEFUL_TIMEOUT`` (30),
-  ``WINCOMPAT_KEEPALIVE`` (5), ``WINCOMPAT_MAX_REQUESTS`` (10000, 0 = never recycle),
-  ``WINCOMPAT_MAX_REQUESTS_JITTER`` (10% of max requests), ``WINCOMPAT_LOG_LEVEL`` (info).
+  ``WINCOMPAT_KEEPALIVE`` (5), ``WINCOMPAT_MAX_REQUESTS`` (0 = never recycle: a recycled
+  worker throws its in-process cache away), ``WINCOMPAT_MAX_REQUESTS_JITTER`` (10% of max
+  requests), ``WINCOMPAT_REUSE_PORT`` (1: each worker listens on its own SO_REUSEPORT socket, so
+  the kernel spreads connections across workers), ``WINCOMPAT_LOG_LEVEL`` (info).
 - ``PROMETHEUS_MULTIPROC_DIR``: where workers write their metric files; a fresh temporary
   directory is made (and exported to the workers) when it is unset.
 
@@ -63,13 +65,18 @@ def _default_workers() -> int:
 
 bind = [os.environ.get("WINCOMPAT_BIND", "").strip() or "0.0.0.0:8080"]
 workers = _int_env("WEB_CONCURRENCY", _default_workers(), minimum=1)
-worker_class = "gthread"
+# gthread, with gunicorn's own 400/414/431 answers written as problem+json.
+worker_class = "service.gunicorn_worker.ProblemThreadWorker"
 threads = _int_env("WINCOMPAT_THREADS", 8, minimum=1)
 timeout = _int_env("WINCOMPAT_WORKER_TIMEOUT", 60, minimum=1)
 graceful_timeout = _int_env("WINCOMPAT_GRACEFUL_TIMEOUT", 30, minimum=0)
 keepalive = _int_env("WINCOMPAT_KEEPALIVE", 5, minimum=0)
-max_requests = _int_env("WINCOMPAT_MAX_REQUESTS", 10_000, minimum=0)
+# Off: at load, 10,000 requests came every few seconds, each recycle emptied a worker's cache.
+max_requests = _int_env("WINCOMPAT_MAX_REQUESTS", 0, minimum=0)
 max_requests_jitter = _int_env("WINCOMPAT_MAX_REQUESTS_JITTER", max_requests // 10, minimum=0)
+# Without it, gthread lets one worker accept nearly all keep-alive connections while the others
+# idle; with it each worker has its own listening socket and the kernel balances new ones.
+reuse_port = _int_env("WINCOMPAT_REUSE_PORT", 1, minimum=0) > 0
 # Never import the app in the master: the workers must import prometheus_client themselves,
 # after fork, with PROMETHEUS_MULTIPROC_DIR already set.
 preload_app = False

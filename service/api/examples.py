@@ -96,6 +96,9 @@ PROBLEM_EXAMPLES = {
     "registry-rate-limited": "registry-1.docker.io answered 429 Too Many Requests",
     "registry-unavailable": "mcr.microsoft.com answered 503 after 3 attempts",
     "registry-timeout": "mcr.microsoft.com did not answer within 10 s",
+    "unauthorized": "This service needs a bearer token (Authorization: Bearer <token>).",
+    "too-many-requests": "too many questions that reach a registry from this client",
+    "request-timeout": "the request body did not arrive within 5 s",
 }
 
 

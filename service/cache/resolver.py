@@ -22,7 +22,7 @@ from service.cache.serialise import decode_image, encode_image
 from service.cache.singleflight import ClusterFlight, RedisLock, SingleFlight
 from service.compat.image import ResolvedImage
 from service.config import Config
-from service.registry.budget import question_budget
+from service.registry.budget import admit_cold, question_budget
 from service.registry.errors import (
     ImageNotFound,
     RegistryRateLimited,
@@ -143,6 +143,7 @@ class Resolver:
         stale = self._stale(ref, seen, failed) if failed else None
         if stale is not None:
             return stale
+        admit_cold()  # the per-client limit on questions that reach a registry
         try:
             answer = self._once(key, lambda: self._lookup_tag(ref), lambda: self._fetch_tag(ref))
         except STALE_IF as exc:
@@ -212,7 +213,10 @@ class Resolver:
                 image = self._image(ref, digest)
             return _Answer(image, Entry.create(digest, self._clock(), ttl=None), "miss")
 
-        return self._resolution(ref, lookup() or self._once(key, lookup, fetch))
+        found = lookup()
+        if found is None:
+            admit_cold()
+        return self._resolution(ref, found or self._once(key, lookup, fetch))
 
     # -- shared steps -----------------------------------------------------------------------
 

@@ -47,3 +47,27 @@ def remaining() -> float:
     """Seconds left for the current question; infinite outside one."""
     budget = _CURRENT.get()
     return math.inf if budget is None else budget.remaining()
+
+
+class ColdLimitExceeded(Exception):
+    """This client asked for too many answers that would reach a registry; nothing was sent."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+_cold_hook: Callable[[], None] | None = None
+
+
+def on_cold_resolution(hook: Callable[[], None] | None) -> None:
+    """Install the check run before every registry round (the per-client limiter)."""
+    global _cold_hook
+    _cold_hook = hook
+
+
+def admit_cold() -> None:
+    """Called by the resolver just before it asks a registry; may raise ColdLimitExceeded."""
+    if _cold_hook is not None:
+        _cold_hook()

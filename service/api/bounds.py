@@ -1,0 +1,148 @@
+"""Request bodies read whole, within a deadline and a size, before the app sees them.
+
+A gthread worker thread blocks while a client sends its body; 45 clients each sending one byte
+of a 100-byte body would hold every thread (and /healthz with them). Here the body is read
+under a total deadline (the socket's timeout is set to what is left before every read), so a
+slow client costs a thread for at most WINCOMPAT_BODY_TIMEOUT and then gets a 408. A malformed
+chunked body is a 400 problem, an oversized one a 413, never a 500.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+READ_CHUNK = 8192
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+class BodyTooSlow(Exception):
+    pass
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyMalformed(Exception):
+    pass
+
+
+def _problem(status: str, kind: str, detail: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    code = int(status.split()[0])
+    body = json.dumps(
+        {"type": f"/problems/{kind}", "title": status[4:], "status": code, "detail": detail}
+    ).encode()
+    headers = [
+        ("Content-Type", "application/problem+json"),
+        ("Content-Length", str(len(body))),
+        ("Connection", "close"),
+    ]
+    return status, headers, body
+
+
+def read_body(
+    environ: Environ, limit: int, timeout: float, clock: Callable[[], float] = time.monotonic
+) -> bytes:
+    """The whole body, or BodyTooSlow / BodyTooLarge / BodyMalformed."""
+    stream = environ["wsgi.input"]
+    sock = environ.get("gunicorn.socket")
+    deadline = clock() + timeout
+    chunks, size = [], 0
+    try:
+        while True:
+            left = deadline - clock()
+            if left <= 0:
+                raise BodyTooSlow()
+            if sock is not None:
+                sock.settimeout(left)
+            chunk = stream.read(min(READ_CHUNK, limit + 1 - size))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+    except TimeoutError:
+        raise BodyTooSlow() from None
+    except (BodyTooSlow, BodyTooLarge):
+        raise
+    except Exception as exc:  # gunicorn's InvalidChunkSize, NoMoreData, ...: the client's fault
+        raise BodyMalformed(type(exc).__name__) from None
+    finally:
+        if sock is not None:
+            sock.settimeout(None)  # gunicorn's own blocking mode, for keep-alive
+
+
+class BoundedBody:
+    """WSGI middleware: bodies are read here, under `timeout` and `limit`, then replayed."""
+
+    def __init__(self, app: WSGIApp, *, limit: int, timeout: float) -> None:
+        self.app = app
+        self.limit = limit
+        self.timeout = timeout
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked and length in ("", "0"):
+            return self.app(environ, start_response)
+        if length and (not length.isascii() or not length.isdigit() or len(length) > 12):
+            answer = _problem("400 Bad Request", "invalid-request", "invalid Content-Length")
+        elif length and int(length) > self.limit:
+            answer = _problem("413 Content Too Large", "invalid-request", "body too large")
+        else:
+            try:
+                body = read_body(environ, self.limit, self.timeout)
+            except BodyTooSlow:
+                detail = f"the request body did not arrive within {self.timeout:g} s"
+                answer = _problem("408 Request Timeout", "request-timeout", detail)
+            except BodyTooLarge:
+                answer = _problem("413 Content Too Large", "invalid-request", "body too large")
+            except BodyMalformed as exc:
+                detail = f"malformed request body ({exc})"
+                answer = _problem("400 Bad Request", "invalid-request", detail)
+            else:
+                environ["wsgi.input"] = io.BytesIO(body)
+                environ["CONTENT_LENGTH"] = str(len(body))
+                environ.pop("HTTP_TRANSFER_ENCODING", None)
+                environ["wsgi.input_terminated"] = False
+                return self.app(environ, start_response)
+        status, headers, payload = answer
+        start_response(status, headers)
+        return [payload]
+
+
+def check_json(body: bytes) -> str | None:
+    """Why a JSON body cannot be parsed safely (too deep, a huge integer...), or None."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        return "the JSON body is nested too deeply"
+    except ValueError as exc:  # JSONDecodeError, and int() refusing 5,000 digits
+        return f"invalid JSON body ({str(exc)[:120]})"
+    return None
+
+
+def _json_guard():
+    """Before webargs parses it: a body json.loads would choke on is a 400, not a 500."""
+    from flask import request
+
+    from service.api.problems import invalid
+
+    req = request._get_current_object()
+    if req.method in ("GET", "HEAD", "OPTIONS") or not req.is_json:
+        return None
+    reason = check_json(req.get_data(cache=True))
+    return None if reason is None else invalid("json", reason, status=400)
+
+
+def init_app(app: Any, *, limit: int, timeout: float) -> None:
+    app.wsgi_app = BoundedBody(app.wsgi_app, limit=limit, timeout=timeout)
+    app.before_request(_json_guard)
