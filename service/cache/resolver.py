@@ -97,7 +97,7 @@ class Resolver:
         self._backoff = self._knob("failure_backoff", FAILURE_BACKOFF)
         # Every registry request of one question shares this; over it, registry-timeout.
         self._budget = 2 * config.registry_timeout
-        memory = MemoryCache(config.cache_size, clock=clock)
+        memory = MemoryCache(config.cache_size, clock=clock, max_bytes=config.cache_bytes)
         self._cache: Cache = memory
         if redis_client is None and config.redis_url:
             redis_client = connect_redis(config.redis_url)

@@ -96,7 +96,7 @@ class RegistryClient:
         raw, content_type = self._manifest(ref, digest)
         manifest = parse_manifest(raw, content_type)
         if isinstance(manifest, Index):
-            entries = [e for e in manifest.entries if not e.attestation][:MAX_PLATFORMS]
+            entries = _bounded([e for e in manifest.entries if not e.attestation])
             platforms = self._entry_platforms(ref, entries)
         else:
             platforms = (self._image_platform(ref, manifest, digest),)
@@ -192,6 +192,15 @@ class RegistryClient:
         if authorization:
             headers["Authorization"] = authorization
         return self._transport.request(method, url, registry=ref.registry, headers=headers)
+
+
+def _bounded(entries: list[IndexEntry]) -> list[IndexEntry]:
+    """At most MAX_PLATFORMS entries, Windows ones first, in the list's own order."""
+    if len(entries) <= MAX_PLATFORMS:
+        return entries
+    by_kind = sorted(range(len(entries)), key=lambda i: not entries[i].platform.is_windows)
+    keep = set(by_kind[:MAX_PLATFORMS])
+    return [entry for i, entry in enumerate(entries) if i in keep]
 
 
 def _failure(ref: ImageReference, reply: Reply) -> RegistryError:
