@@ -170,3 +170,14 @@ def test_a_large_integer_host_is_a_422_problem(app_for):
     answer = app_for().post("/compat", data=body, content_type="application/json")
     assert answer.status_code in (400, 422)
     assert answer.headers["Content-Type"] == "application/problem+json"
+
+
+def test_over_the_limit_an_expired_answer_is_served_stale_instead(registry, app_for):
+    first, second = _images(registry, 2)
+    client = app_for(cold_limit="2/minute", tag_ttl=0)  # every question asks again
+    assert ask(client, first).status_code == 200
+    assert ask(client, second).status_code == 200
+    again = ask(client, first)  # over the limit, but its expired answer is at hand
+    assert again.status_code == 200
+    assert again.json["cache"]["status"] == "stale"
+    assert any("limit" in w for w in again.json["warnings"])

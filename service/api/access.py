@@ -39,6 +39,7 @@ class Access:
         self._hashes = tuple(config.api_token_hashes)
         self._public = frozenset(config.public_paths)
         self._limit = _parse_limit(config.cold_limit)
+        self._storage_down = False  # log a storage failure once, not on every question
         self._limiter = Limiter(
             client_key,
             storage_uri=config.redis_url or "memory://",
@@ -80,12 +81,15 @@ class Access:
         strategy = self._limiter.limiter
         try:
             allowed = strategy.hit(self._limit, _SCOPE, key)
-            if allowed:
-                return
-            reset = strategy.get_window_stats(self._limit, _SCOPE, key).reset_time
+            reset = 0.0 if allowed else strategy.get_window_stats(self._limit, _SCOPE, key)[0]
         except Exception as exc:  # the limiter's storage is down: protect availability
-            why = type(exc).__name__
-            log.warning("cold-resolution limiter unavailable (%s); not limiting", why)
+            if not self._storage_down:
+                why = type(exc).__name__
+                log.warning("cold-resolution limiter unavailable (%s); not limiting", why)
+            self._storage_down = True
+            return
+        self._storage_down = False
+        if allowed:
             return
         retry_after = max(1, math.ceil(reset - time.time()))
         raise budget.ColdLimitExceeded(

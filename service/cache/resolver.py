@@ -22,7 +22,7 @@ from service.cache.serialise import decode_image, encode_image
 from service.cache.singleflight import ClusterFlight, RedisLock, SingleFlight
 from service.compat.image import ResolvedImage
 from service.config import Config
-from service.registry.budget import admit_cold, question_budget
+from service.registry.budget import ColdLimitExceeded, admit_cold, question_budget
 from service.registry.errors import (
     ImageNotFound,
     RegistryRateLimited,
@@ -143,7 +143,13 @@ class Resolver:
         stale = self._stale(ref, seen, failed) if failed else None
         if stale is not None:
             return stale
-        admit_cold()  # the per-client limit on questions that reach a registry
+        try:
+            admit_cold()  # the per-client limit on questions that reach a registry
+        except ColdLimitExceeded as exc:
+            stale = self._stale(ref, seen, exc)  # an expired answer beats a 429
+            if stale is None:
+                raise
+            return stale
         try:
             answer = self._once(key, lambda: self._lookup_tag(ref), lambda: self._fetch_tag(ref))
         except STALE_IF as exc:
@@ -294,6 +300,8 @@ def _decode(entry: Entry) -> ResolvedImage | None:
 
 
 def _failure(exc: Exception) -> str:
+    if isinstance(exc, ColdLimitExceeded):
+        return "this client reached its limit of questions that reach a registry"
     if isinstance(exc, RegistryTimeout):
         what = "the registry timed out"
     elif isinstance(exc, RegistryRateLimited):
