@@ -59,6 +59,7 @@ def test_a_token_is_needed_when_tokens_are_configured(app_for, image, caplog):
     assert missing.headers["WWW-Authenticate"].startswith("Bearer")
     assert "not-the-token-at-all" not in wrong.get_data(as_text=True) + caplog.text
     assert TOKEN not in caplog.text + client.get("/metrics").get_data(as_text=True)
+    assert ask(client, image).status_code == 401  # a replayed (cached) answer needs it too
 
 
 @pytest.mark.parametrize(
