@@ -9,6 +9,7 @@ Everything runs on 127.0.0.1 and stops by itself (the servers come from the test
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import tempfile
 import threading
@@ -186,7 +187,7 @@ def soak(registry, redis, args) -> list[str]:
         f"{result.max_ms:.0f} ms |",
         f"| worker RSS before / after (all workers) | {before:.0f} MB / {after:.0f} MB |",
         f"| worker restarts | {restarts} |",
-        f"| /readyz after | {ready[0]} {ready[1][:80].decode(errors='replace')} |",
+        f"| /readyz after | {ready[0]} {ready[1][:80].decode(errors='replace').strip()} |",
         "",
         "Fault schedule:",
         "",
@@ -223,8 +224,16 @@ def main() -> int:
             f"({args.rounds} rounds alternating, medians).",
             "",
         ]
+        load_before = os.getloadavg()[0]
         text += shipped(registry, push_image(registry, "servercore"), args)
         text += soak(registry, redis, args)
+        text += [
+            f"Machine load (1-minute average) at the start / end: {load_before:.1f} / "
+            f"{os.getloadavg()[0]:.1f} on 2 cores. Above ~2 other processes (other engineers' "
+            "test suites and benchmarks) share the cores: absolute latencies then mean little, "
+            "the ratios (alternating rounds) somewhat more.",
+            "",
+        ]
     args.output.write_text("\n".join(text))
     print(f"wrote {args.output}", flush=True)
     return 0

@@ -423,7 +423,7 @@ def test_deep_json_in_a_config_blob_is_an_error(hostile):
 
 
 # -- 12. private registries ---------------------------------------------------------------------
-def test_acr_identity_token_uses_the_refresh_token_grant(hostile, tmp_path):
+def test_acr_identity_token_uses_the_refresh_token_grant(hostile, tmp_path, caplog):
     refresh = "refresh-" + "Zz9" * 10
     access = "access-" + "Qq7" * 10
     realm = f"http://{hostile.host}/oauth2/token"
@@ -452,9 +452,14 @@ def test_acr_identity_token_uses_the_refresh_token_grant(hostile, tmp_path):
         auth=basic("00000000-0000-0000-0000-000000000000", ""),
         identitytoken=refresh,
     )
-    image = RegistryClient(config(hostile.host, docker_config=path)).resolve(ref(hostile.host))
+    with caplog.at_level(logging.DEBUG):
+        client = RegistryClient(config(hostile.host, docker_config=path))
+        image = client.resolve(ref(hostile.host))
     assert image.digest == digest
     assert hostile.count("POST", "/oauth2/token") == 1
+    everything = caplog.text + generate_latest(METRICS).decode() + repr(client.__dict__)
+    assert refresh not in everything
+    assert access not in everything
 
 
 def test_credential_helpers_are_named_in_a_warning(tmp_path, caplog):
