@@ -34,11 +34,20 @@ class BodyMalformed(Exception):
     pass
 
 
-def _problem(status: str, kind: str, detail: str) -> tuple[str, list[tuple[str, str]], bytes]:
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+def _problem(status: str, kind: str, detail: str, field: str | None = None) -> Answer:
     code = int(status.split()[0])
-    body = json.dumps(
-        {"type": f"/problems/{kind}", "title": status[4:], "status": code, "detail": detail}
-    ).encode()
+    doc: dict[str, Any] = {
+        "type": f"/problems/{kind}",
+        "title": status[4:],
+        "status": code,
+        "detail": detail,
+    }
+    if field:
+        doc["errors"] = {field: [detail]}
+    body = json.dumps(doc).encode()
     headers = [
         ("Content-Type", "application/problem+json"),
         ("Content-Length", str(len(body))),
@@ -93,6 +102,7 @@ class BoundedBody:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if not chunked and length in ("", "0"):
             return self.app(environ, start_response)
+        answer: Answer | None
         if length and (not length.isascii() or not length.isdigit() or len(length) > 12):
             answer = _problem("400 Bad Request", "invalid-request", "invalid Content-Length")
         elif length and int(length) > self.limit:
@@ -109,6 +119,8 @@ class BoundedBody:
                 detail = f"malformed request body ({exc})"
                 answer = _problem("400 Bad Request", "invalid-request", detail)
             else:
+                answer = _json_problem(environ, body)
+            if answer is None:
                 environ["wsgi.input"] = io.BytesIO(body)
                 environ["CONTENT_LENGTH"] = str(len(body))
                 environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -130,19 +142,17 @@ def check_json(body: bytes) -> str | None:
     return None
 
 
-def _json_guard():
-    """Before webargs parses it: a body json.loads would choke on is a 400, not a 500."""
-    from flask import request
-
-    from service.api.problems import invalid
-
-    req = request._get_current_object()
-    if req.method in ("GET", "HEAD", "OPTIONS") or not req.is_json:
+def _json_problem(environ: Environ, body: bytes) -> Answer | None:
+    """A JSON body json.loads would choke on (too deep, a 5,000-digit integer) is a 400 here,
+    before webargs parses it (RecursionError and int()'s ValueError would be 500s there)."""
+    media_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    if not (media_type == "application/json" or media_type.endswith("+json")):
         return None
-    reason = check_json(req.get_data(cache=True))
-    return None if reason is None else invalid("json", reason, status=400)
+    reason = check_json(body)
+    if reason is None:
+        return None
+    return _problem("400 Bad Request", "invalid-request", reason, field="json")
 
 
 def init_app(app: Any, *, limit: int, timeout: float) -> None:
     app.wsgi_app = BoundedBody(app.wsgi_app, limit=limit, timeout=timeout)
-    app.before_request(_json_guard)
