@@ -476,3 +476,19 @@ def test_credential_helpers_are_named_in_a_warning(tmp_path, caplog):
         RegistryClient(config(docker_config=str(path)))
     assert "contoso.azurecr.io" in caplog.text
     assert "credsStore desktop" in caplog.text
+
+
+def test_more_unversioned_entries_than_one_question_reads_are_read_over_several(hostile):
+    """20 entries without os.version, 16 read per question: the first question ends with a
+    registry-timeout (nothing half-known is cached), the second reads the last 4 and answers."""
+    index = _slow_children(hostile, 20, pause=0.0)
+    hostile.serve_index(index)
+    client = RegistryClient(config(hostile.host))
+    with pytest.raises(RegistryTimeout, match="ask again"):
+        client.resolve(ref(hostile.host))
+    image = client.resolve(ref(hostile.host))
+    assert [p.os_version for p in image.platforms] == ["10.0.20348.9"] * 20
+    index_path = f"/v2/app/manifests/{sha(index)}"
+    children = [s.path for s in hostile.seen if "sha256" in s.path and s.path != index_path]
+    manifests = [p for p in children if "/manifests/" in p]
+    assert len(manifests) == len(set(manifests)) == 20  # each child read once, over two questions

@@ -22,6 +22,7 @@ from service.registry.errors import (
     ImageNotFound,
     RegistryAuthError,
     RegistryError,
+    RegistryTimeout,
     RegistryUnavailable,
 )
 from service.registry.guard import Guard
@@ -109,25 +110,41 @@ class RegistryClient:
         at most CONFIG_FALLBACKS per question, a few at a time, learned for the next one."""
         platforms = [entry.platform for entry in entries]
         missing = [i for i, p in enumerate(platforms) if p.is_windows and not p.os_version]
-        unknown = [i for i in missing if self._known(entries[i]) is _UNKNOWN]
+        unknown = [i for i in missing if self._known(ref, entries[i]) is _UNKNOWN]
         for i in set(missing) - set(unknown):
-            platforms[i] = replace(platforms[i], os_version=self._known(entries[i]))
+            platforms[i] = replace(platforms[i], os_version=self._known(ref, entries[i]))
         asked = unknown[:CONFIG_FALLBACKS]
         if asked:
-            with ThreadPoolExecutor(min(FALLBACK_THREADS, len(asked))) as pool:
-                futures = [
-                    pool.submit(
-                        contextvars.copy_context().run, self._entry_version, ref, entries[i]
-                    )
-                    for i in asked
-                ]
-                for i, future in zip(asked, futures, strict=True):
-                    platforms[i] = replace(platforms[i], os_version=future.result())
+            self._read_versions(ref, entries, platforms, asked)
+        if len(unknown) > len(asked):
+            # An answer with platforms left unread must not be cached as the image's truth:
+            # this question ends here, what it read is kept, the next one reads on.
+            left = len(unknown) - len(asked)
+            raise RegistryTimeout(
+                f"{ref}: {left} more Windows entries need their config blob read "
+                f"({CONFIG_FALLBACKS} are read per question and remembered); ask again"
+            )
         return tuple(platforms)
 
-    def _known(self, entry: IndexEntry) -> str | object | None:
+    def _read_versions(
+        self,
+        ref: ImageReference,
+        entries: list[IndexEntry],
+        platforms: list[Platform],
+        asked: list[int],
+    ) -> None:
+        """os.version for the entries at `asked`, a few at a time, into `platforms`."""
+        with ThreadPoolExecutor(min(FALLBACK_THREADS, len(asked))) as pool:
+            futures = [
+                pool.submit(contextvars.copy_context().run, self._entry_version, ref, entries[i])
+                for i in asked
+            ]
+            for i, future in zip(asked, futures, strict=True):
+                platforms[i] = replace(platforms[i], os_version=future.result())
+
+    def _known(self, ref: ImageReference, entry: IndexEntry) -> str | object | None:
         with self._learned_lock:
-            return self._learned.get(entry.descriptor.digest, _UNKNOWN)
+            return self._learned.get(_learned_key(ref, entry), _UNKNOWN)
 
     def _entry_version(self, ref: ImageReference, entry: IndexEntry) -> str | None:
         """A list entry's os.version from its child manifest's config blob, remembered."""
@@ -138,7 +155,7 @@ class RegistryClient:
             )
         version = self._config_blob(ref, child.config).os_version
         with self._learned_lock:
-            self._learned[entry.descriptor.digest] = version
+            self._learned[_learned_key(ref, entry)] = version
             while len(self._learned) > LEARNED_MAX:
                 self._learned.popitem(last=False)
         return version
@@ -192,6 +209,11 @@ class RegistryClient:
         if authorization:
             headers["Authorization"] = authorization
         return self._transport.request(method, url, registry=ref.registry, headers=headers)
+
+
+def _learned_key(ref: ImageReference, entry: IndexEntry) -> str:
+    # Per repository, as the cache keys digests: access is granted per repository.
+    return f"{ref.registry}/{ref.repository}@{entry.descriptor.digest}"
 
 
 def _bounded(entries: list[IndexEntry]) -> list[IndexEntry]:
