@@ -12,7 +12,17 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, fleet, meta, problem_pages, problems, toolschema, web
+from service.api import (
+    access,
+    bounds,
+    compat,
+    fleet,
+    meta,
+    problem_pages,
+    problems,
+    toolschema,
+    web,
+)
 from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
 from service.api.conventions import close_after_413
@@ -75,11 +85,11 @@ def start_problem(config: Config | None = None) -> str | None:
     return None
 
 
-def build_resolver(config: Config, clock: Clock = SYSTEM):
+def build_resolver(config: Config, guard: Guard | None = None, clock: Clock = SYSTEM):
     from service.cache.resolver import Resolver
     from service.registry.client import RegistryClient
 
-    return Resolver(RegistryClient(config), config, clock=clock)
+    return Resolver(RegistryClient(config, guard=guard), config, clock=clock)
 
 
 def create_app(
@@ -103,16 +113,20 @@ def create_app(
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}, "servers": toolschema.SERVERS},
         MAX_CONTENT_LENGTH=MAX_BODY,
     )
-    resolver = resolver or build_resolver(config, clock)
+    guard = Guard(config)  # the one guard: the by-name check here, every URL in the client
+    resolver = resolver or build_resolver(config, guard, clock)
     answers = AnswerCache(config.cache_size, clock=clock)
-    services = Services(config, resolver, Guard(config), answers, clock)
+    services = Services(config, resolver, guard, answers, clock)
     app.extensions["wincompat"] = services
     api = WincompatApi(app, spec_kwargs={"extra_plugins": [toolschema.OperationIds()]})
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    app.wsgi_app = close_after_413(app.wsgi_app)
     web_install.install(app, config.cors_origins)
     app.before_request(_start)
+    access.init_app(app, config)  # bearer tokens (optional) and the per-client cold limit
+    limits = dict.fromkeys(fleet.LARGE_BODY_PATHS, fleet.MAX_BODY)  # node lists, matrices
+    bounds.init_app(app, limit=MAX_BODY, timeout=config.body_timeout, limits=limits)
+    app.wsgi_app = close_after_413(app.wsgi_app)  # outermost: every 413 closes the connection
     app.after_request(_finish)
     logs.configure()
     return app

@@ -49,7 +49,7 @@ class Compat(MethodView):
     @blp.arguments(QUERY, location="json", as_kwargs=True)
     @http_cache.cached
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
-    @blp.doc(operationId="checkCompatPost", **problem_docs(body=True))
+    @blp.doc(operationId="checkCompatPost", **problem_docs(json_body=True))
     def post(self, **args):
         """Judge an image against a host, with the question as a JSON body
 

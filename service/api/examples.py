@@ -96,15 +96,18 @@ PROBLEM_EXAMPLES = {
     "registry-rate-limited": "registry-1.docker.io answered 429 Too Many Requests",
     "registry-unavailable": "mcr.microsoft.com answered 503 after 3 attempts",
     "registry-timeout": "mcr.microsoft.com did not answer within 10 s",
+    "unauthorized": "This service needs a bearer token (Authorization: Bearer <token>).",
+    "too-many-requests": "too many questions that reach a registry from this client",
+    "request-timeout": "the request body did not arrive within 5 s",
 }
 
 
 TEXT_EXAMPLE = COMPAT_EXAMPLE["summary"] + "\n"
 
 
-def problem_docs(*, text: bool = False, body: bool = False) -> dict:
+def problem_docs(*, text: bool = False, json_body: bool = False) -> dict:
     """`responses` for @blp.doc: each problem type of api.md with its status; with `text`,
-    the text/plain answer too."""
+    the text/plain answer too; with `json_body`, the 415 for a body that is not JSON."""
     responses: dict[str, dict] = {}
     if text:
         plain = {"schema": {"type": "string"}, "example": TEXT_EXAMPLE}
@@ -125,7 +128,9 @@ def problem_docs(*, text: bool = False, body: bool = False) -> dict:
         }
     for kind, (status, title) in TYPES.items():
         statuses = (
-            ((400, 422, 413) if body else (400, 422)) if kind == "invalid-request" else (status,)
+            ((400, 422, 413) if json_body else (400, 422))
+            if kind == "invalid-request"
+            else (status,)
         )
         for code in statuses:
             example = {
@@ -153,4 +158,11 @@ def problem_docs(*, text: bool = False, body: bool = False) -> dict:
                 line = {"schema": {"type": "string"}, "example": PROBLEM_EXAMPLES[kind] + "\n"}
                 entry["content"].setdefault("text/plain", line)
             entry["content"]["application/problem+json"]["examples"][kind] = {"value": example}
+    if json_body:
+        responses["415"] = {
+            "description": "Unsupported Media Type: the body must be JSON",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
     return {"responses": responses}
