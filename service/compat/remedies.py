@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from service.advice.spelling import published_tag
 from service.compat import catalog
 from service.compat.catalog import CLIENT, SERVER
 from service.compat.rules import (
@@ -72,12 +73,14 @@ def base_tag_for(host: Host) -> BaseTag | None:
 
 
 def _rebuild(target: BaseTag, repository: str) -> Remedy:
-    image = f"{repository}:{target.tag}"
+    # The tag as the repository publishes it (advice/spelling.py: family and case).
+    tag = published_tag(repository, target.tag)
+    image = f"{repository}:{tag}"
     note = " (process isolation as a preview)" if target.verdict is Verdict.PREVIEW else ""
     return Remedy(
         "rebuild",
         f"FROM {image}{note}",
-        {"tag": target.tag, "base_image": image, "process": target.verdict.value},
+        {"tag": tag, "base_image": image, "process": target.verdict.value},
     )
 
 

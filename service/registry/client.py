@@ -33,6 +33,7 @@ from service.registry.manifests import (
     verify_digest,
 )
 from service.registry.reference import DOCKER_HUB, ImageReference, is_valid_digest
+from service.registry.tags import PAGE_SIZE, TagList, list_tags
 from service.registry.transport import Reply, Transport, registry_errors, safe_text, shared_session
 
 NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "BLOB_UNKNOWN"})
@@ -75,6 +76,15 @@ class RegistryClient:
         else:
             platforms = (self._image_platform(ref, manifest, digest),)
         return ResolvedImage(str(ref), digest, manifest.media_type, platforms)
+
+    def list_tags(self, ref: ImageReference, page_size: int = PAGE_SIZE) -> TagList:
+        """Every tag of the repository (bounded), following Link pagination."""
+
+        def page(path: str) -> tuple[bytes, dict[str, str]]:
+            reply = self._get(ref, "GET", path, "application/json")
+            return reply.body, {"Link": reply.headers.get("Link", "")}
+
+        return list_tags(page, page_size=page_size)
 
     def _manifest(self, ref: ImageReference, digest: str) -> tuple[bytes, str | None]:
         reply = self._get(ref, "GET", f"manifests/{digest}", MANIFEST_ACCEPT)

@@ -1,0 +1,58 @@
+"""The tag a rebuild should name, spelled as published and in the image's own family. Pure.
+
+Used by the advice answers and by /compat remedies ("rebuild on …"), so both name the same tag:
+nanoserver stays nanoserver (it publishes `1809`, not `ltsc2019`), `…-ltsc2019` suffixed
+families keep their prefix, and `20H2` keeps MCR's upper case."""
+
+from __future__ import annotations
+
+from service.advice.shapes import FLOATING, PINNED, RELEASE_NAMES, classify
+
+NANOSERVER = "mcr.microsoft.com/windows/nanoserver"
+
+# How repositories spell a release's floating tag when it is not the catalog's first tag.
+FAMILY_RELEASE_TAGS: dict[str, dict[int, str]] = {
+    NANOSERVER: {17763: "1809"},  # nanoserver has no ltsc2019 tag
+}
+# MCR's case for release names the catalog keeps in lower case.
+PUBLISHED_CASE: dict[str, str] = {"20h2": "20H2"}
+# The canonical release name per build, for families that publish release names only.
+_BUILD_NAMES: dict[int, str] = {}
+for _name, _build in RELEASE_NAMES.items():
+    _BUILD_NAMES.setdefault(_build, PUBLISHED_CASE.get(_name, _name))
+
+
+def release_tag(build: int, repository: str = "") -> str | None:
+    """The floating tag of `build` as `repository` publishes it."""
+    own = FAMILY_RELEASE_TAGS.get(repository, {}).get(build)
+    return own or _BUILD_NAMES.get(build)
+
+
+def published_tag(repository: str, tag: str) -> str:
+    """`tag` (a catalog tag or 10.0.B.R) as `repository` publishes it."""
+    shape = classify(tag)
+    if shape.kind == FLOATING and shape.build is not None and not shape.family:
+        return release_tag(shape.build, repository) or tag
+    return tag
+
+
+def retarget_tag(image_tag: str | None, target_tag: str, repository: str = "") -> str:
+    """The tag to rebuild on: `target_tag` (from the base-image advice) carried into the image
+    tag's family, e.g. `4.8-windowsservercore-ltsc2019` + `ltsc2022` ->
+    `4.8-windowsservercore-ltsc2022`; an `-amd64` suffix is kept."""
+    target = classify(target_tag)
+    current = classify(image_tag) if image_tag else None
+    if current is None or current.build is None or not current.family or target.build is None:
+        return published_tag(repository, target_tag)
+    if target.kind == PINNED:
+        # Suffixed families publish release names, not 10.0.B.R: keep the family instead.
+        name = current.release if current.build == target.build else None
+        name = name or release_tag(target.build)
+    else:
+        name = release_tag(target.build) or target_tag
+    suffix = f"-{current.arch}" if current.arch else ""
+    return f"{current.family}{name}{suffix}"
+
+
+def rebuild_reference(repository: str, image_tag: str | None, target_tag: str) -> str:
+    return f"{repository}:{retarget_tag(image_tag, target_tag, repository)}"
