@@ -33,7 +33,7 @@ from service.registry.manifests import (
     verify_digest,
 )
 from service.registry.reference import DOCKER_HUB, ImageReference, is_valid_digest
-from service.registry.tags import PAGE_SIZE, TagList, list_tags
+from service.registry.tags import MAX_TAGS, PAGE_SIZE, TagList, list_tags
 from service.registry.transport import Reply, Transport, registry_errors, safe_text, shared_session
 
 NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "BLOB_UNKNOWN"})
@@ -77,14 +77,17 @@ class RegistryClient:
             platforms = (self._image_platform(ref, manifest, digest),)
         return ResolvedImage(str(ref), digest, manifest.media_type, platforms)
 
-    def list_tags(self, ref: ImageReference, page_size: int = PAGE_SIZE) -> TagList:
+    def list_tags(self, ref: ImageReference) -> TagList:
         """Every tag of the repository (bounded), following Link pagination."""
+        extra = self._config.extra  # tests make pages small to exercise pagination
+        page_size = int(extra.get("tag_page_size", PAGE_SIZE))  # type: ignore[call-overload]
+        max_tags = int(extra.get("max_tags", MAX_TAGS))  # type: ignore[call-overload]
 
         def page(path: str) -> tuple[bytes, dict[str, str]]:
             reply = self._get(ref, "GET", path, "application/json")
             return reply.body, {"Link": reply.headers.get("Link", "")}
 
-        return list_tags(page, page_size=page_size)
+        return list_tags(page, page_size=page_size, max_tags=max_tags)
 
     def _manifest(self, ref: ImageReference, digest: str) -> tuple[bytes, str | None]:
         reply = self._get(ref, "GET", f"manifests/{digest}", MANIFEST_ACCEPT)

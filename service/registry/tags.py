@@ -59,7 +59,11 @@ def parse_page(body: bytes) -> list[str]:
 
 
 def list_tags(
-    fetch: Fetch, *, page_size: int = PAGE_SIZE, max_tags: int = MAX_TAGS, max_pages: int = MAX_PAGES
+    fetch: Fetch,
+    *,
+    page_size: int = PAGE_SIZE,
+    max_tags: int = MAX_TAGS,
+    max_pages: int = MAX_PAGES,
 ) -> TagList:
     tags: list[str] = []
     seen: set[str] = set()
