@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from service.advice.shapes import classify
@@ -147,7 +149,7 @@ def test_list_tags_stops_at_the_bounds():
     def fetch(path):
         start = int(path.rsplit("last=", 1)[1]) if "last=" in path else 0
         tags = [str(i) for i in range(start + 1, start + 4)]
-        return ('{"tags": [%s]}' % ",".join(f'"{t}"' for t in tags)).encode(), {
+        return json.dumps({"tags": tags}).encode(), {
             "Link": f'</v2/x/tags/list?n=3&last={tags[-1]}>; rel="next"'
         }
 

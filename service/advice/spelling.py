@@ -6,14 +6,16 @@ families keep their prefix, and `20H2` keeps MCR's upper case."""
 
 from __future__ import annotations
 
+import re
+
 from service.advice.shapes import FLOATING, PINNED, RELEASE_NAMES, classify
 
-NANOSERVER = "mcr.microsoft.com/windows/nanoserver"
-
-# How repositories spell a release's floating tag when it is not the catalog's first tag.
+# How repositories spell a release's floating tag when it is not the catalog's first tag,
+# by the repository's last path component (mirrors keep MCR's names: acr.io/windows/nanoserver).
 FAMILY_RELEASE_TAGS: dict[str, dict[int, str]] = {
-    NANOSERVER: {17763: "1809"},  # nanoserver has no ltsc2019 tag
+    "nanoserver": {17763: "1809"},  # nanoserver has no ltsc2019 tag
 }
+_LAST = re.compile(r"(?:^|/)(?P<name>[a-z0-9]+)(?:[._-][a-z0-9._-]*)?$")
 # MCR's case for release names the catalog keeps in lower case.
 PUBLISHED_CASE: dict[str, str] = {"20h2": "20H2"}
 # The canonical release name per build, for families that publish release names only.
@@ -24,7 +26,8 @@ for _name, _build in RELEASE_NAMES.items():
 
 def release_tag(build: int, repository: str = "") -> str | None:
     """The floating tag of `build` as `repository` publishes it."""
-    own = FAMILY_RELEASE_TAGS.get(repository, {}).get(build)
+    match = _LAST.search(repository)
+    own = FAMILY_RELEASE_TAGS.get(match["name"] if match else "", {}).get(build)
     return own or _BUILD_NAMES.get(build)
 
 

@@ -1,0 +1,127 @@
+"""Where a workload may land: the hosts a nodeSelector, required node affinity or Swarm
+placement constraints admit. Pure. A key a target does not describe is reported, and the
+target counted as possible (it may carry the label)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from service.compat.rules import Host
+from service.pastes.compose import Constraint
+from service.pastes.kubernetes import Expression
+
+OS_LABEL = "kubernetes.io/os"
+ARCH_LABEL = "kubernetes.io/arch"
+BUILD_LABEL = "node.kubernetes.io/windows-build"
+SWARM_ARCH = {"amd64": "x86_64", "arm64": "aarch64"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A host something may be scheduled on, with what schedulers see of it."""
+
+    name: str
+    host: Host
+    arch: str = "amd64"
+    labels: Mapping[str, str] = field(default_factory=dict)  # Kubernetes node labels
+    swarm: Mapping[str, str] = field(default_factory=dict)  # node.platform.os, node.labels.X
+
+    @classmethod
+    def from_host(cls, name: str, host: Host, arch: str = "amd64") -> Target:
+        """A host given as a version: the labels kubelet and the seed's Swarm recipe set."""
+        build = f"10.0.{host.build}"
+        labels = {OS_LABEL: "windows", ARCH_LABEL: arch, BUILD_LABEL: build}
+        swarm = {
+            "node.platform.os": "windows",
+            "node.platform.arch": SWARM_ARCH.get(arch, arch),
+            "node.labels.OsVersion": build,  # (Get-ComputerInfo).OsVersion: no revision
+            "node.labels.OS": "windows",
+        }
+        return cls(name, host, arch, labels, swarm)
+
+
+@dataclass(frozen=True)
+class Admitted:
+    targets: tuple[Target, ...]
+    unknown_keys: tuple[str, ...]  # keys no target describes: counted as matching
+    linux: bool  # the workload asks for Linux nodes
+
+
+def _expression(labels: Mapping[str, str], e: Expression, unknown: set[str]) -> bool:
+    if e.key not in labels:
+        if e.operator in ("Exists", "DoesNotExist"):
+            return e.operator == "DoesNotExist"
+        unknown.add(e.key)
+        return True
+    value = labels[e.key]
+    checks = {
+        "In": lambda: value in e.values,
+        "NotIn": lambda: value not in e.values,
+        "Exists": lambda: True,
+        "DoesNotExist": lambda: False,
+        "Gt": lambda: _number(value) > _number(e.values[0] if e.values else ""),
+        "Lt": lambda: _number(value) < _number(e.values[0] if e.values else ""),
+    }
+    check = checks.get(e.operator)
+    return bool(check and check())
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def kubernetes(
+    targets: Sequence[Target],
+    selector: Mapping[str, str],
+    terms: Sequence[Sequence[Expression]],
+) -> Admitted:
+    unknown: set[str] = set()
+    admitted = []
+    for target in targets:
+        labels = target.labels
+        ok = True
+        for key, want in selector.items():
+            if key not in labels:
+                unknown.add(key)
+            elif labels[key] != want:
+                ok = False
+        if ok and terms:
+            ok = any(all(_expression(labels, e, unknown) for e in term) for term in terms)
+        if ok:
+            admitted.append(target)
+    linux = selector.get(OS_LABEL) == "linux" or _asks_linux(terms)
+    return Admitted(tuple(admitted), tuple(sorted(unknown)), linux)
+
+
+def _asks_linux(terms: Iterable[Sequence[Expression]]) -> bool:
+    terms = list(terms)
+    return bool(terms) and all(
+        any(e.key == OS_LABEL and e.operator == "In" and e.values == ("linux",) for e in term)
+        for term in terms
+    )
+
+
+def swarm(targets: Sequence[Target], constraints: Sequence[Constraint]) -> Admitted:
+    unknown: set[str] = set()
+    admitted = []
+    for target in targets:
+        ok = True
+        for c in constraints:
+            if c.key is None:
+                continue
+            if c.key not in target.swarm:
+                unknown.add(c.key)
+                continue
+            same = target.swarm[c.key].lower() == (c.value or "").lower()
+            ok = ok and (same if c.op == "==" else not same)
+        if ok:
+            admitted.append(target)
+    linux = any(
+        c.key == "node.platform.os" and c.op == "==" and (c.value or "").lower() == "linux"
+        for c in constraints
+    )
+    return Admitted(tuple(admitted), tuple(sorted(unknown)), linux)
