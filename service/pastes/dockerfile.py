@@ -96,6 +96,8 @@ def _instruction(line: int, text: str) -> Instruction:
 def substitute(text: str, values: Mapping[str, str | None]) -> tuple[str, tuple[str, ...]]:
     """Shell-style substitution as the Dockerfile frontend does; names without a value."""
     missing: list[str] = []
+    if re.search(r"\$\{[^}]*$", text):
+        raise ValueError("unterminated ${ in the line")
 
     def one(match: re.Match) -> str:
         if match["bare"]:
