@@ -220,3 +220,23 @@ def test_registry_refusing_tags_list_is_a_problem(client, front, servercore):
 def test_unknown_repository_is_404(client, front):
     answer = _advice(client, f"{front.host}/nothing/here", "10.0.20348.2762")
     assert answer.status_code == 404
+
+
+def test_unknown_tag_given_with_the_repository_is_read_from_its_manifest(client, servercore):
+    body = _advice(client, servercore.reference + ":latest", "10.0.20348.2762").get_json()
+    assert body["asked"] == {
+        "tag": "latest",
+        "kind": "unknown",
+        "os_version": "10.0.20348.2762",
+        "digest": servercore.images["10.0.20348.2762"].digest,
+        "runs_on": ["10.0.20348.2762"],
+    }
+    assert _advice(client, servercore.reference, "10.0.20348.2762").get_json()["asked"] is None
+
+
+def test_compat_remedy_keeps_a_suffixed_family(client, dotnet):
+    image = dotnet.reference + ":4.8-windowsservercore-ltsc2019"
+    body = client.get("/compat", query_string={"image": image, "host": "10.0.20348.3932"})
+    rebuild = next(r for r in body.get_json()["remedies"] if r["action"] == "rebuild")
+    assert rebuild["fields"]["base_image"] == dotnet.reference + ":4.8-windowsservercore-ltsc2022"
+    assert "4.8-windowsservercore-ltsc2022" in dotnet.tags  # the tag it names exists

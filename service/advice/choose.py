@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from service.advice import warnings as say
-from service.advice.shapes import DATED, FLOATING, KB, PINNED, UNKNOWN, TagShape
+from service.advice.shapes import DATED, FLOATING, KB, PINNED, UNKNOWN, TagShape, classify
 from service.compat.rules import EXACT_REVISION_BUILDS, Host, Isolation, Verdict, judge
 from service.compat.versions import WindowsVersion
 
@@ -104,8 +104,6 @@ def family_of(image_tag: str | None, shapes: Sequence[TagShape]) -> str | None:
     belongs to, if it names a release."""
     if not image_tag:
         return None
-    from service.advice.shapes import classify
-
     shape = classify(image_tag)
     return shape.family if shape.kind != UNKNOWN else None
 

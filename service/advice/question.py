@@ -18,13 +18,15 @@ from service.advice.choose import (
     kb_matches,
     kb_pairs,
     pick_family,
+    runs,
     tags_to_resolve,
 )
 from service.advice.shapes import TagShape, classify
 from service.compat import catalog
 from service.compat.assessment import host_from_text
+from service.compat.image import Platform
 from service.compat.rules import Host
-from service.compat.selection import _os_version
+from service.compat.versions import InvalidVersion, WindowsVersion, parse_version
 from service.registry.errors import RegistryAuthError, RegistryError
 from service.registry.reference import ImageReference, parse_reference
 
@@ -49,6 +51,17 @@ class KbLookup:
 
 
 @dataclass(frozen=True)
+class AskedTag:
+    """The tag given with the repository, resolved through its manifest list."""
+
+    tag: str
+    kind: str
+    os_version: str | None
+    digest: str | None
+    runs_on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AdviceAnswer:
     repository: str
     hosts: tuple[Host, ...]
@@ -59,6 +72,7 @@ class AdviceAnswer:
     cache_status: str
     cache_age: int
     warnings: tuple[str, ...]
+    asked: AskedTag | None = None
 
 
 def parse_hosts(texts: Sequence[str]) -> tuple[Host, ...]:
@@ -79,11 +93,16 @@ def parse_hosts(texts: Sequence[str]) -> tuple[Host, ...]:
     return tuple(hosts)
 
 
-def parse_repository(text: str) -> ImageReference:
+def parse_repository(text: str) -> tuple[ImageReference, str | None]:
+    """The repository, and the tag when one was written (`latest` is not assumed)."""
     try:
-        return parse_reference(text)
+        ref = parse_reference(text)
     except ValueError as exc:
         raise BadAdviceInput("repository", str(exc)) from None
+    if ref.digest:
+        raise BadAdviceInput("repository", "give a repository (and maybe a tag), not a digest")
+    written = text.rsplit("/", 1)[-1]
+    return ref, ref.tag if ":" in written else None
 
 
 def answer(
@@ -95,6 +114,7 @@ def answer(
     isolation: str = "process",
     arch: str = "amd64",
     family: str | None = None,
+    asked_tag: str | None = None,
 ) -> AdviceAnswer:
     if kb is not None and not _KB.fullmatch(kb):
         raise BadAdviceInput("kb", f"{kb!r} is not a KB number; expected e.g. KB5040437")
@@ -109,6 +129,8 @@ def answer(
     )
     asked = kb_matches(shapes, kb.strip()) if kb else []
     wanted += [s.tag for s in asked]
+    if asked_tag:
+        wanted.append(asked_tag)
     notes: list[str] = []
     resolved = {t: _resolve(resolver, ref, t, arch, notes) for t in dict.fromkeys(wanted)}
     advice = None
@@ -126,6 +148,7 @@ def answer(
     lookup = _kb_lookup(kb, asked, resolved) if kb else None
     if lookup is not None and lookup.revision is None:
         notes.append(f"No tag of {ref.name} carries {lookup.kb}, so its revision is unknown here.")
+    given = _asked(asked_tag, resolved, hosts, isolation) if asked_tag else None
     return AdviceAnswer(
         ref.name,
         tuple(hosts),
@@ -136,7 +159,16 @@ def answer(
         listing.cache_status,
         listing.age_seconds,
         tuple(notes),
+        given,
     )
+
+
+def _asked(tag: str, resolved: dict, hosts: Sequence[Host], isolation: str) -> AskedTag:
+    known = resolved[tag]
+    version = known.os_version
+    runs_on = tuple(str(h.version) for h in hosts if version and runs(h, version, isolation))
+    shown = str(version) if version else None
+    return AskedTag(tag, classify(tag).kind, shown, known.digest, runs_on)
 
 
 def _tag_list(resolver: Any, ref: ImageReference) -> Any:
@@ -159,6 +191,14 @@ def _resolve(resolver: Any, ref: ImageReference, tag: str, arch: str, notes: lis
     entries = [p for p in image.platforms if p.is_windows and p.architecture.lower() == arch]
     versions = [v for v in (_os_version(p) for p in entries) if v is not None]
     return Resolved(max(versions, default=None), image.digest)
+
+
+def _os_version(platform: Platform) -> WindowsVersion | None:
+    try:
+        parsed = parse_version(platform.os_version or "", kind=catalog.SERVER)
+    except InvalidVersion:
+        return None
+    return parsed.version if parsed.shape in ("full", "no-revision") else None
 
 
 def _kb_lookup(kb: str, asked: Sequence[TagShape], resolved: dict) -> KbLookup:

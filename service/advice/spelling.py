@@ -59,3 +59,20 @@ def retarget_tag(image_tag: str | None, target_tag: str, repository: str = "") -
 
 def rebuild_reference(repository: str, image_tag: str | None, target_tag: str) -> str:
     return f"{repository}:{retarget_tag(image_tag, target_tag, repository)}"
+
+
+def split_family(repository: str) -> tuple[str, str | None]:
+    """`name[:tag]` -> (name, tag): remedies get the image's tag when it names a family."""
+    slash, colon = repository.rfind("/"), repository.rfind(":")
+    if colon > slash:
+        return repository[:colon], repository[colon + 1 :]
+    return repository, None
+
+
+def family_repository(name: str, tag: str | None) -> str | None:
+    """`name:tag` for remedies when the tag is a suffixed family (`4.8-…-ltsc2019`), so the
+    rebuild advice stays in it; None when the image is no such family."""
+    shape = classify(tag) if tag else None
+    if shape is None or shape.build is None or not shape.family:
+        return None
+    return f"{name}:{tag}"

@@ -37,7 +37,7 @@ class AdviceView(MethodView):
 def respond(args: dict):
     try:
         hosts = question.parse_hosts(args.get("hosts", []))
-        ref = question.parse_repository(args["repository"])
+        ref, tag = question.parse_repository(args["repository"])
     except question.BadAdviceInput as exc:
         return invalid(exc.field, str(exc))
     services = current_app.extensions["wincompat"]
@@ -53,6 +53,7 @@ def respond(args: dict):
             isolation=args["isolation"],
             arch=args["arch"],
             family=args.get("family"),
+            asked_tag=tag,
         )
     except question.BadAdviceInput as exc:
         return invalid(exc.field, str(exc))
@@ -88,6 +89,9 @@ def render(found: question.AdviceAnswer) -> dict:
         "truncated": found.truncated,
         "warnings": [*(advice.warnings if advice else ()), *found.warnings],
         "cache": {"status": found.cache_status, "age_seconds": found.cache_age},
+        "asked": None
+        if found.asked is None
+        else {**vars(found.asked), "runs_on": list(found.asked.runs_on)},
     }
     return body
 

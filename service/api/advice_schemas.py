@@ -115,6 +115,14 @@ class KbLookupSchema(ma.Schema):
     tags = ma.fields.List(ma.fields.Nested(KbPairSchema))
 
 
+class AskedTagSchema(ma.Schema):
+    tag = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, validate=validate.OneOf(KINDS))
+    os_version = ma.fields.String(allow_none=True)
+    digest = ma.fields.String(allow_none=True)
+    runs_on = ma.fields.List(ma.fields.String(), required=True)
+
+
 class AdviceResponseSchema(ma.Schema):
     repository = ma.fields.String(required=True)
     hosts = ma.fields.List(ma.fields.Nested(AdviceHostSchema), required=True)
@@ -133,3 +141,8 @@ class AdviceResponseSchema(ma.Schema):
     truncated = ma.fields.Boolean(required=True)
     warnings = ma.fields.List(ma.fields.String(), required=True)
     cache = ma.fields.Nested(CacheSchema, allow_none=True)
+    asked = ma.fields.Nested(
+        AskedTagSchema,
+        allow_none=True,
+        metadata={"description": "The tag given with the repository, read from its manifest."},
+    )

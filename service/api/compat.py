@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from service import metrics
+from service.advice.spelling import family_repository
 from service.api import render
 from service.api.answers import JSON, TEXT, Answer, make_answer
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
@@ -77,6 +78,9 @@ def _version_answer(args: dict, host, notes) -> Rendered | Response:
 def _repository(ref: ImageReference) -> str:
     """Rebuild advice names the image's own base repository when it is one of Microsoft's."""
     name = f"{ref.registry}/{ref.repository}"
+    family = family_repository(name, ref.tag)  # advice: `4.8-…-ltsc2019` stays in its family
+    if family:
+        return family
     return name if name in catalog.BASE_IMAGE_REPOSITORIES else catalog.BASE_IMAGE_REPOSITORIES[0]
 
 

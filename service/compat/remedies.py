@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from service.advice.spelling import published_tag
+from service.advice.spelling import retarget_tag, split_family
 from service.compat import catalog
 from service.compat.catalog import CLIENT, SERVER
 from service.compat.rules import (
@@ -73,9 +73,11 @@ def base_tag_for(host: Host) -> BaseTag | None:
 
 
 def _rebuild(target: BaseTag, repository: str) -> Remedy:
-    # The tag as the repository publishes it (advice/spelling.py: family and case).
-    tag = published_tag(repository, target.tag)
-    image = f"{repository}:{tag}"
+    # The tag as the repository publishes it, in the image's own family when `repository`
+    # carries the image's tag (advice/spelling.py: family, suffix and case).
+    name, tag = split_family(repository)
+    tag = retarget_tag(tag, target.tag, name)
+    image = f"{name}:{tag}"
     note = " (process isolation as a preview)" if target.verdict is Verdict.PREVIEW else ""
     return Remedy(
         "rebuild",
