@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from service.advice import warnings as say
 from service.advice.shapes import DATED, FLOATING, KB, PINNED, UNKNOWN, TagShape, classify
@@ -127,6 +128,20 @@ def _version(shape: TagShape, resolved: Mapping[str, Resolved]) -> WindowsVersio
 
 
 def runs(host: Host, version: WindowsVersion, isolation: str) -> bool:
+    return _judged(host, version.major, version.minor, version.build, version.revision, isolation)
+
+
+def _judged(host: Host, major: int, minor: int, build: int, revision, isolation: str) -> bool:
+    # Revisions matter only within a build (rules.md §4): other builds are judged once each,
+    # which keeps a 10,000-tag list to a few hundred judgements.
+    if build != host.build:
+        revision = None
+    return _runs(host, major, minor, build, revision, isolation)
+
+
+@lru_cache(maxsize=65_536)
+def _runs(host: Host, major: int, minor: int, build: int, revision, isolation: str) -> bool:
+    version = WindowsVersion(major, minor, build, revision)
     modes = (Isolation.PROCESS, Isolation.HYPERV) if isolation == "any" else (isolation,)
     return any(judge(host, version, mode).verdict is Verdict.SUPPORTED for mode in modes)
 
@@ -167,16 +182,23 @@ def _floating(
 
 
 def _pinned(usable: Sequence[TagShape], hosts: Sequence[Host], isolation: str) -> TagShape | None:
-    found = [
-        s
-        for s in usable
-        if s.kind == PINNED
-        and _runs_all(hosts, v := _version(s, {}), isolation)
-        and _not_newer(hosts, v)
-    ]
-    return max(
-        found, key=lambda s: (s.build, s.revision, -_ARCH_ORDER.get(s.arch, 3)), default=None
-    )
+    best: TagShape | None = None
+    for s in usable:
+        if s.kind != PINNED or s.build is None:
+            continue
+        if best is not None and (s.build, s.revision) < (best.build, best.revision):
+            continue  # cheaper than judging: it could not win
+        if not all(_judged(h, 10, 0, s.build, s.revision, isolation) for h in hosts):
+            continue
+        if not _not_newer(hosts, WindowsVersion(10, 0, s.build, s.revision)):
+            continue
+        if best is None or _pinned_rank(s) > _pinned_rank(best):
+            best = s
+    return best
+
+
+def _pinned_rank(s: TagShape) -> tuple:
+    return (s.build, s.revision, -_ARCH_ORDER.get(s.arch, 3))
 
 
 def groups(
@@ -251,7 +273,7 @@ def advise(
     notes: list[str] = []
     answers = [_group_answer(repository, g, usable, resolved, isolation, notes) for g in found]
     rows = tuple(
-        TagRow(s, tuple(str(h.version) for h in hosts if _runs(h, s, resolved, isolation)))
+        TagRow(s, tuple(str(h.version) for h in hosts if _shape_runs(h, s, resolved, isolation)))
         for s in shapes
     )
     splits: tuple[Split, ...] = ()
@@ -269,9 +291,13 @@ def advise(
     )
 
 
-def _runs(host: Host, shape: TagShape, resolved, isolation: str) -> bool:
-    version = _version(shape, resolved)
-    return version is not None and runs(host, version, isolation)
+def _shape_runs(host: Host, shape: TagShape, resolved, isolation: str) -> bool:
+    known = resolved.get(shape.tag)
+    if known is not None and known.os_version is not None:
+        return runs(host, known.os_version, isolation)
+    if shape.build is None:
+        return False
+    return _judged(host, 10, 0, shape.build, shape.revision, isolation)
 
 
 def _group_answer(
