@@ -5,7 +5,7 @@ no `Link`, while distribution v3, ACR, Harbor and GHCR page their tag lists. Thi
 127.0.0.1 before the real registry: it passes every GET/HEAD through unchanged, and serves
 `GET /v2/<name>/tags/list?n=&last=` the way distribution v3 does (lexical order, a page of n
 tags after `last`, `Link: </v2/<name>/tags/list?n=N&last=T>; rel="next"` while more remain).
-`refuse_tags` makes it answer tags/list 403 DENIED, as some registries do."""
+`refuse_tags` makes it answer tags/list 403 DENIED, as some registries do; `fail_tags` 503."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class PagingFront:
     def __init__(self, backend_url: str) -> None:
         self.backend = backend_url
         self.refuse_tags = False
+        self.fail_tags = False  # answer tags/list 503, as a registry having an outage
         self.pages: list[str] = []  # query string of every tags/list request served
         self._session = requests.Session()
         self._session.trust_env = False
@@ -38,6 +39,8 @@ class PagingFront:
 
     def page(self, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
         self.pages.append(query)
+        if self.fail_tags:
+            return 503, {"Content-Type": "application/json"}, b'{"errors": []}'
         if self.refuse_tags:
             body = {"errors": [{"code": "DENIED", "message": "tag listing is disabled"}]}
             return 403, {"Content-Type": "application/json"}, json.dumps(body).encode()
