@@ -113,6 +113,43 @@ def test_unparseable_file_is_422_with_the_line(client, path, text, line):
     assert problem["line"] == line and f"line {line}" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "field", "text", "message"),
+    [
+        (
+            "/check/kubernetes",
+            "manifests",
+            "kind: Pod\nspec:\n  containers: 5\n",
+            "line 3: containers must be a list",
+        ),
+        (
+            "/check/kubernetes",
+            "manifests",
+            "kind: Pod\nspec:\n  containers: [5]\n",
+            "line 3: containers[0] must be a mapping",
+        ),
+        (
+            "/check/kubernetes",
+            "manifests",
+            "kind: Pod\nmetadata: 5\nspec: {containers: []}\n",
+            "line 2: metadata must be a mapping",
+        ),
+        (
+            "/check/compose",
+            "compose",
+            "services:\n  a:\n    image: x\n    deploy: 5\n",
+            "line 4: deploy must be a mapping",
+        ),
+        ("/check/compose", "compose", "services: [a]\n", "line 1: a compose file needs"),
+    ],
+    ids=["containers-not-list", "container-not-mapping", "metadata", "deploy", "services"],
+)
+def test_wrong_shapes_are_422_naming_field_and_line(client, path, field, text, message):
+    answer = client.post(path, json={field: text, "hosts": [HOST_2022]})
+    assert answer.status_code == 422
+    assert answer.get_json()["detail"].startswith(message)
+
+
 def test_body_over_1_mib_is_413(client):
     answer = _post(client, "/check/dockerfile", "#" * (1024 * 1024 + 1), HOST_2022)
     assert answer.status_code == 413

@@ -93,6 +93,11 @@ def parse_hosts(texts: Sequence[str]) -> tuple[Host, ...]:
     return tuple(hosts)
 
 
+def check_kb(kb: str | None) -> None:
+    if kb is not None and not _KB.fullmatch(kb):
+        raise BadAdviceInput("kb", f"{kb!r} is not a KB number; expected e.g. KB5040437")
+
+
 def parse_repository(text: str) -> tuple[ImageReference, str | None]:
     """The repository, and the tag when one was written (`latest` is not assumed)."""
     try:
@@ -116,8 +121,7 @@ def answer(
     family: str | None = None,
     asked_tag: str | None = None,
 ) -> AdviceAnswer:
-    if kb is not None and not _KB.fullmatch(kb):
-        raise BadAdviceInput("kb", f"{kb!r} is not a KB number; expected e.g. KB5040437")
+    check_kb(kb)
     listing = _tag_list(resolver, ref)
     shapes = [classify(t) for t in listing.tags]
     chosen = family if family is not None else family_of(ref.tag, shapes)
@@ -215,7 +219,3 @@ def _kb_lookup(kb: str, asked: Sequence[TagShape], resolved: dict) -> KbLookup:
 def kb_pairs_all(shapes: Sequence[TagShape], resolved: dict) -> tuple[KbPair, ...]:
     families = {s.family for s in shapes}
     return tuple(p for f in sorted(families) for p in kb_pairs(shapes, resolved, f))
-
-
-def describe(host: Host) -> str:
-    return catalog.describe(host.build, host.kind)

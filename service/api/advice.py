@@ -36,6 +36,7 @@ class AdviceView(MethodView):
 
 def respond(args: dict):
     try:
+        question.check_kb(args.get("kb"))
         hosts = question.parse_hosts(args.get("hosts", []))
         ref, tag = question.parse_repository(args["repository"])
     except question.BadAdviceInput as exc:

@@ -54,11 +54,12 @@ def _service(doc: Document, name: object, body: object) -> Service:
             image, missing = substitute(str(body["image"]), {})
         except ValueError as exc:
             raise YamlError(doc.line_of("services", name, "image"), str(exc)) from None
-    placement = (body.get("deploy") or {}).get("placement") or {}
-    raw = placement.get("constraints") or [] if isinstance(placement, dict) else []
+    at = ("services", name, "deploy")
+    deploy = doc.mapping(body.get("deploy"), *at)
+    placement = doc.mapping(deploy.get("placement"), *at, "placement")
+    raw = doc.sequence(placement.get("constraints"), *at, "placement", "constraints")
     constraints = tuple(
-        _constraint(doc.line_of("services", name, "deploy", "placement", "constraints", i), c)
-        for i, c in enumerate(raw if isinstance(raw, list) else [raw])
+        _constraint(doc.line_of(*at, "placement", "constraints", i), c) for i, c in enumerate(raw)
     )
     return Service(
         key,

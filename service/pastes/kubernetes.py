@@ -67,20 +67,21 @@ def _read(doc: Document, obj: Any, at: tuple, found: list, notes: list) -> None:
     if not isinstance(obj, dict):
         raise YamlError(doc.line_of(*at), "a manifest is a mapping with apiVersion and kind")
     kind = str(obj.get("kind", ""))
-    if kind.endswith("List") and isinstance(obj.get("items"), list):
-        for i, item in enumerate(obj["items"]):
+    if kind.endswith("List") and "items" in obj:
+        for i, item in enumerate(doc.sequence(obj["items"], *at, "items")):
             _read(doc, item, (*at, "items", i), found, notes)
         return
     path = POD_SPEC_PATHS.get(kind)
     line = doc.line_of(*at, "kind")
-    name = str((obj.get("metadata") or {}).get("name", "?"))
+    metadata = doc.mapping(obj.get("metadata"), *at, "metadata")
+    name = str(metadata.get("name", "?"))
     if path is None:
         notes.append(f"line {line}: {kind or 'a document without kind'} {name} has no pods")
         return
     spec = _dig(obj, path)
     if not isinstance(spec, dict):
         raise YamlError(line, f"{kind} {name} has no pod spec at {'.'.join(path)}")
-    namespace = (obj.get("metadata") or {}).get("namespace")
+    namespace = metadata.get("namespace")
     found.append(_workload(doc, kind, name, namespace, line, spec, (*at, *path)))
 
 
@@ -93,13 +94,13 @@ def _dig(obj: Any, path: tuple[str, ...]) -> Any:
 def _workload(doc, kind, name, namespace, line, spec: dict, at: tuple) -> Workload:
     containers = []
     for field, init in CONTAINER_FIELDS:
-        for i, c in enumerate(spec.get(field) or []):
-            c = c if isinstance(c, dict) else {}
+        for i, c in enumerate(doc.sequence(spec.get(field), *at, field)):
+            c = doc.mapping(c, *at, field, i)
             image = str(c["image"]) if c.get("image") is not None else None
             where = doc.line_of(*at, field, i, "image")
             containers.append(Container(str(c.get("name", f"{field}[{i}]")), image, where, init))
-    selector = spec.get("nodeSelector") or {}
-    selector = {str(k): str(v) for k, v in selector.items()} if isinstance(selector, dict) else {}
+    selector = doc.mapping(spec.get("nodeSelector"), *at, "nodeSelector")
+    selector = {str(k): str(v) for k, v in selector.items()}
     runtime = spec.get("runtimeClassName")
     selector_line = doc.line_of(*at, "nodeSelector") if selector else line
     return Workload(
@@ -109,30 +110,34 @@ def _workload(doc, kind, name, namespace, line, spec: dict, at: tuple) -> Worklo
         line,
         tuple(containers),
         selector,
-        _terms(spec),
+        _terms(doc, spec, at),
         str(runtime) if runtime else None,
         selector_line,
     )
 
 
-def _terms(spec: dict) -> tuple[tuple[Expression, ...], ...]:
-    required = _dig(
-        spec,
-        ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"),
-    )
-    terms = (required or {}).get("nodeSelectorTerms") if isinstance(required, dict) else None
+def _terms(doc: Document, spec: dict, at: tuple) -> tuple[tuple[Expression, ...], ...]:
+    path = (*at, "affinity")
+    affinity = doc.mapping(spec.get("affinity"), *path)
+    node = doc.mapping(affinity.get("nodeAffinity"), *path, "nodeAffinity")
+    path = (*path, "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
+    required = doc.mapping(node.get(path[-1]), *path)
+    terms = doc.sequence(required.get("nodeSelectorTerms"), *path, "nodeSelectorTerms")
     out = []
-    for term in terms or []:
-        expressions = (term or {}).get("matchExpressions") or []
+    for i, term in enumerate(terms):
+        where = (*path, "nodeSelectorTerms", i)
+        term = doc.mapping(term, *where)
+        expressions = doc.sequence(term.get("matchExpressions"), *where, "matchExpressions")
         out.append(
             tuple(
-                Expression(
-                    str(e.get("key", "")),
-                    str(e.get("operator", "")),
-                    tuple(str(v) for v in e.get("values") or []),
-                )
-                for e in expressions
-                if isinstance(e, dict)
+                _expression(doc, e, (*where, "matchExpressions", j))
+                for j, e in enumerate(expressions)
             )
         )
     return tuple(out)
+
+
+def _expression(doc: Document, e: Any, at: tuple) -> Expression:
+    e = doc.mapping(e, *at)
+    values = doc.sequence(e.get("values"), *at, "values")
+    return Expression(str(e.get("key", "")), str(e.get("operator", "")), tuple(map(str, values)))

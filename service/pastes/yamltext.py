@@ -30,12 +30,36 @@ class Document:
     line: int  # where the document starts
     lines: dict[Path, int] = field(default_factory=dict)  # path -> 1-based line
 
+    def mapping(self, value: Any, *path: Any) -> dict:
+        """`value` when it is a mapping (None as empty); YamlError naming the field if not."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise YamlError(self.line_of(*path), f"{_field(path)} must be a mapping")
+        return value
+
+    def sequence(self, value: Any, *path: Any) -> list:
+        """`value` when it is a list (None as empty); YamlError naming the field if not."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise YamlError(self.line_of(*path), f"{_field(path)} must be a list")
+        return value
+
     def line_of(self, *path: Any) -> int:
         """The line of the deepest known prefix of `path`."""
         for end in range(len(path), 0, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return self.line
+
+
+def _field(path: tuple) -> str:
+    """`containers[0]`, `nodeSelector`: the last named field of a path, with its index."""
+    text = ""
+    for part in path:
+        text = f"{text}[{part}]" if isinstance(part, int) else str(part)
+    return text or "the document"
 
 
 _SCALARS = {
