@@ -1,5 +1,7 @@
 """Choosing floating and pinned tags from a classified tag list: plain tables, no registry.
-The tag list is MCR-shaped (tests/mcr_tags.py names where the revisions come from)."""
+The tag list is MCR-shaped (tests/mcr_tags.py names where the revisions come from; the
+Windows Server 2016 revisions and KBs are the seed document's: 1770 = KB4041691,
+1914 = KB4051033, 1944 = KB4053579)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,15 @@ from service.compat.versions import parse_version
 TAGS = [
     "ltsc2022", "ltsc2019", "1809", "ltsc2016", "ltsc2025", "ltsc2022-KB5040437",
     "10.0.20348.2582", "10.0.20348.2700", "10.0.20348.2849",
-    "10.0.17763.437", "10.0.17763.7314", "10.0.14393.6897", "10.0.14393.7159",
-    "10.0.26100.4061", "latest",
+    "10.0.17763.437", "10.0.17763.7314", "10.0.14393.1770", "10.0.14393.1944",
+    "10.0.26100.4061", "latest", "1607-KB4053579",
 ]  # fmt: skip
 FLOATING = {  # what each floating tag's manifest list says
     "ltsc2022": "10.0.20348.2700",
     "ltsc2019": "10.0.17763.7314",
     "ltsc2025": "10.0.26100.4061",
     "ltsc2022-KB5040437": "10.0.20348.2582",
+    "1607-KB4053579": "10.0.14393.1944",  # the seed document's pair
 }
 
 
@@ -44,8 +47,8 @@ def _advice(*hosts, tags=TAGS, resolved=None):
         (("10.0.20348.2600",), "ltsc2022", "10.0.20348.2582", "FROM r:10.0.20348.2582"),
         (("10.0.20348.2900",), "ltsc2022", "10.0.20348.2849", "FROM r:ltsc2022"),
         (("10.0.17763.7314",), "ltsc2019", "10.0.17763.7314", "FROM r:ltsc2019"),
-        (("10.0.14393.6897",), None, "10.0.14393.6897", "FROM r:10.0.14393.6897"),
-        (("10.0.14393.7000",), None, None, None),
+        (("10.0.14393.1770",), None, "10.0.14393.1770", "FROM r:10.0.14393.1770"),
+        (("10.0.14393.1914",), None, None, None),
         (("10.0.26100.4061",), "ltsc2025", "10.0.26100.4061", "FROM r:ltsc2025"),
         (("10.0.20348.2849", "10.0.26100.4061"), "ltsc2022", "10.0.20348.2849", "FROM r:ltsc2022"),
         (("10.0.17763.7314", "10.0.20348.2849"), None, None, None),
@@ -74,7 +77,7 @@ def test_choice(hosts, floating, pinned, dockerfile):
     [
         (("10.0.20348.2700",), "older than the newest pinned tag 10.0.20348.2849"),
         (("10.0.20348.2600",), "newer than host 10.0.20348.2600"),
-        (("10.0.14393.7000",), "update the host to 10.0.14393.7159"),
+        (("10.0.14393.1914",), "update the host to 10.0.14393.1944 (install KB4053579)"),
         (("10.0.17763.7314", "10.0.20348.2849"), "split the deployment"),
         (("10.0.20348",), "gives no revision"),
     ],
@@ -98,8 +101,14 @@ def test_only_the_floating_tags_and_kb_tags_are_resolved():
     assert wanted == ["ltsc2022", "ltsc2022-KB5040437"]
 
 
+def test_rows_are_newest_first():
+    rows = [r.shape.tag for r in _advice("10.0.20348.2700").tags]
+    assert rows[:4] == ["ltsc2025", "10.0.26100.4061", "ltsc2022", "10.0.20348.2849"]
+    assert rows[-1] == "latest"
+
+
 def test_kb_pair_names_the_pinned_tag_of_its_revision():
-    (pair,) = _advice("10.0.20348.2700").kb
+    pair = next(p for p in _advice("10.0.20348.2700").kb if p.kb == "KB5040437")
     assert (pair.kb, pair.revision, pair.pinned_tag) == ("KB5040437", 2582, "10.0.20348.2582")
 
 

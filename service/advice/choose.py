@@ -274,7 +274,7 @@ def advise(
     answers = [_group_answer(repository, g, usable, resolved, isolation, notes) for g in found]
     rows = tuple(
         TagRow(s, tuple(str(h.version) for h in hosts if _shape_runs(h, s, resolved, isolation)))
-        for s in shapes
+        for s in sorted(shapes, key=_newest_first)
     )
     splits: tuple[Split, ...] = ()
     if len(found) > 1:
@@ -289,6 +289,14 @@ def advise(
     return Advice(
         family, floating, pinned, dockerfile, rows, kb, splits, tuple(dict.fromkeys(notes))
     )
+
+
+_KIND_ORDER = {FLOATING: 0, PINNED: 1, DATED: 2, KB: 3, UNKNOWN: 4}
+
+
+def _newest_first(shape: TagShape) -> tuple:
+    revision = shape.revision if shape.revision is not None else -1
+    return (-(shape.build or 0), _KIND_ORDER[shape.kind], -revision, shape.tag)
 
 
 def _shape_runs(host: Host, shape: TagShape, resolved, isolation: str) -> bool:
@@ -325,7 +333,12 @@ def _group_answer(
         ):
             use = group.floating.tag
     use = use or (group.pinned.tag if group.pinned else None)
-    notes.extend(_host_notes(repository, hosts, usable, group, isolation))
+    kbs = {
+        (v.build, v.revision): shape.kb
+        for shape in usable
+        if shape.kind == KB and (v := _version(shape, resolved)) is not None
+    }
+    notes.extend(_host_notes(repository, hosts, usable, group, isolation, kbs))
     build = max(h.build for h in hosts)
     dockerfile = f"FROM {repository}:{use}" if use else None
     return Split(build, tuple(str(h.version) for h in hosts), floating, pinned, dockerfile)
@@ -370,12 +383,19 @@ def _floating_notes(
 
 
 def _host_notes(
-    repository: str, hosts: Sequence[Host], usable: Sequence[TagShape], group: Group, isolation: str
+    repository: str,
+    hosts: Sequence[Host],
+    usable: Sequence[TagShape],
+    group: Group,
+    isolation: str,
+    kbs: Mapping[tuple, str | None],
 ) -> list[str]:
     notes = []
     for host in hosts:
         if host.build in EXACT_REVISION_BUILDS and group.pinned is None:
-            notes.append(say.exact_revision(repository, host, _newest_pinned(usable, host.build)))
+            newest = _newest_pinned(usable, host.build)
+            kb = kbs.get((newest.build, newest.revision)) if newest else None
+            notes.append(say.exact_revision(repository, host, newest, kb))
         elif host.version.revision is None and group.pinned is not None:
             notes.append(say.no_revision(host, group.pinned.tag))
     if group.floating is None and group.pinned is None:

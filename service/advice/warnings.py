@@ -38,15 +38,18 @@ def unread(tag: str) -> str:
     return f"The manifest list of {tag} gives no Windows os.version; its revision is unknown."
 
 
-def exact_revision(repository: str, host: Host, newest: TagShape | None) -> str:
+def exact_revision(
+    repository: str, host: Host, newest: TagShape | None, kb: str | None = None
+) -> str:
     if host.version.revision is None:
         return (
             f"Windows Server 2016 runs a process-isolated image only at the host's exact "
             f"revision, and host {host.version} gives none: give the output of `ver`."
         )
     target = f"10.0.{host.build}.{host.version.revision}"
+    named = f" (install {kb})" if kb else ""
     update = (
-        f"update the host to {newest.version} and build on {newest.tag}"
+        f"update the host to {newest.version}{named} and build on {newest.tag}"
         if newest
         else "update the host to a revision the repository publishes"
     )
