@@ -220,6 +220,7 @@ def test_registry_refusing_tags_list_is_a_problem(client, front, servercore):
 def test_unknown_repository_is_404(client, front):
     answer = _advice(client, f"{front.host}/nothing/here", "10.0.20348.2762")
     assert answer.status_code == 404
+    assert answer.get_json()["detail"].startswith(f"repository {front.host}/nothing/here not")
 
 
 def test_unknown_tag_given_with_the_repository_is_read_from_its_manifest(client, servercore):

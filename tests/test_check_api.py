@@ -70,6 +70,17 @@ def test_dockerfile_stages_and_lines(client, images):
     assert "FROM build" in body["findings"][1]["detail"]
 
 
+def test_build_stages_judged_on_the_build_host(client, images):
+    text = dockerfile(images)
+    body = _post(client, "/check/dockerfile", text, HOST_2019, build_host=HOST_2022).get_json()
+    assert [f["status"] for f in body["findings"]] == ["runs", "runs", "skipped", "runs"]
+    assert body["findings"][0]["hosts"][0]["name"] == HOST_2022
+    hyperv = _post(
+        client, "/check/dockerfile", text, HOST_2022, build_host=HOST_2019, build_isolation="hyperv"
+    ).get_json()
+    assert hyperv["findings"][0]["hosts"][0]["verdict"] == "unsupported"  # newer on older
+
+
 def test_build_args_replace_arg_defaults(client, images):
     text = dockerfile(images)
     undeclared = text.replace("ARG NANO_TAG\n", "")

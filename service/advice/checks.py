@@ -60,6 +60,9 @@ class Checker:
     allowed: Callable[[str], bool]
     targets: Sequence[Target]
     isolation: str = "process"
+    # Where earlier Dockerfile stages run (`docker build --isolation`); default: the hosts.
+    build_targets: Sequence[Target] = ()
+    build_isolation: str | None = None
     _seen: dict[str, Any] = field(default_factory=dict)
 
     def image(self, text: str, targets: Sequence[Target], isolation: str) -> Finding:
@@ -156,7 +159,11 @@ def _stage(checker: Checker, stages, stage, final: bool) -> Finding:
         missing = ", ".join(f"${m}" for m in stage.unresolved)
         detail = f"{role}: {missing} has no value (no ARG default or build arg)"
         return Finding(stage.line, "from", name, stage.image, ERROR, detail, final)
-    found = checker.image(root.image, checker.targets, checker.isolation)
+    if final or not checker.build_targets:
+        targets, isolation = checker.targets, checker.isolation
+    else:
+        targets, isolation = checker.build_targets, checker.build_isolation or checker.isolation
+    found = checker.image(root.image, targets, isolation)
     via = f" (FROM {stage.image} -> {root.image})" if root is not stage else ""
     return replace(
         found,

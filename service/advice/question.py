@@ -27,7 +27,7 @@ from service.compat.assessment import host_from_text
 from service.compat.image import Platform
 from service.compat.rules import Host
 from service.compat.versions import InvalidVersion, WindowsVersion, parse_version
-from service.registry.errors import RegistryAuthError, RegistryError
+from service.registry.errors import ImageNotFound, RegistryAuthError, RegistryError
 from service.registry.reference import ImageReference, parse_reference
 
 MAX_HOSTS = 100
@@ -178,6 +178,8 @@ def _asked(tag: str, resolved: dict, hosts: Sequence[Host], isolation: str) -> A
 def _tag_list(resolver: Any, ref: ImageReference) -> Any:
     try:
         return resolver.tags(ref)
+    except ImageNotFound:
+        raise ImageNotFound(f"repository {ref.name} not found (tags/list)") from None
     except RegistryAuthError as exc:
         raise RegistryAuthError(
             f"{exc.detail}; this registry does not let us list the tags of {ref.repository} "

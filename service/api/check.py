@@ -70,17 +70,20 @@ class _Check(MethodView):
             if isinstance(args.get("build_args"), list):
                 pairs = [a.partition("=") for a in args["build_args"]]
                 args["build_args"] = {k: v for k, sep, v in pairs if sep}
-        targets = []
-        for i, host in enumerate(args["hosts"]):
-            try:
-                parsed, _ = host_from_text(host)
-            except ValueError as exc:
-                return invalid(f"hosts[{i}]", str(exc))
-            targets.append(Target.from_host(host, parsed, args["arch"]))
+        try:
+            targets = _targets(args.get("hosts", []), args["arch"], "hosts")
+            builders = _targets(args.get("build_hosts", []), args["arch"], "build_hosts")
+        except _BadHost as exc:
+            return invalid(exc.field, exc.message)
         if not targets:
             return invalid("hosts", "give at least one host (`host=` in the query, or `hosts`)")
         checker = checks.Checker(
-            services.resolver, services.guard.registry_allowed, targets, args["isolation"]
+            services.resolver,
+            services.guard.registry_allowed,
+            targets,
+            args["isolation"],
+            builders,
+            args.get("build_isolation"),
         )
         try:
             report = type(self).run(checker, text, args)
@@ -88,6 +91,23 @@ class _Check(MethodView):
             errors = {self.field: [str(exc)]}
             return problem("invalid-request", str(exc), errors=errors, line=exc.line)
         return render(report)
+
+
+class _BadHost(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _targets(texts: list[str], arch: str, field: str) -> list[Target]:
+    targets = []
+    for i, host in enumerate(texts):
+        try:
+            parsed, _ = host_from_text(host)
+        except ValueError as exc:
+            raise _BadHost(f"{field}[{i}]", str(exc)) from None
+        targets.append(Target.from_host(host, parsed, arch))
+    return targets
 
 
 def _flat(messages) -> list:

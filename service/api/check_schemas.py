@@ -40,6 +40,11 @@ class CheckQuerySchema(_Options):
     """For a raw body (text/plain, YAML): hosts and options in the query."""
 
     hosts = _hosts(data_key="host", metadata={"description": "A host version; may repeat."})
+    build_hosts = _hosts(
+        data_key="build_host",
+        metadata={"description": "Dockerfile only: the build host(s) earlier stages run on."},
+    )
+    build_isolation = ma.fields.String(validate=validate.OneOf(ISOLATIONS))
     build_args = ma.fields.List(
         ma.fields.String(validate=validate.Length(max=4096)),
         load_default=list,
@@ -54,6 +59,13 @@ class _Body(_Options):
 
 class DockerfileBodySchema(_Body):
     dockerfile = ma.fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
+    build_hosts = _hosts(
+        metadata={"description": "The build host(s) earlier stages run on; default: hosts."}
+    )
+    build_isolation = ma.fields.String(
+        validate=validate.OneOf(ISOLATIONS),
+        metadata={"description": "`docker build --isolation` on the build host."},
+    )
     build_args = ma.fields.Dict(
         keys=ma.fields.String(validate=validate.Length(max=256)),
         values=ma.fields.String(validate=validate.Length(max=4096)),

@@ -25,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--host", action="append", required=True, help="a host version; repeat for a fleet"
     )
     parser.add_argument("--isolation", choices=("process", "hyperv", "any"), default="process")
+    parser.add_argument(
+        "--build-host", action="append", default=[], help="where earlier Dockerfile stages run"
+    )
+    parser.add_argument("--build-isolation", choices=("process", "hyperv", "any"))
     parser.add_argument("--arch", choices=("amd64", "arm64"), default="amd64")
     parser.add_argument(
         "--build-arg", action="append", default=[], help="KEY=VALUE for Dockerfiles"
@@ -82,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         body["arch"] = args.arch
         if kind == "dockerfile":
             body["build_args"] = build_args
+            body["build_hosts"] = args.build_host
+            if args.build_isolation:
+                body["build_isolation"] = args.build_isolation
         response = client.post(f"/check/{kind}", json=body)
         report = response.get_json(silent=True) or {}
         if response.status_code != 200:
