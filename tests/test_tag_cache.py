@@ -10,7 +10,7 @@ from registry_harness import config_for
 
 from service.cache.resolver import Resolver
 from service.registry.client import RegistryClient
-from service.registry.errors import RegistryUnavailable
+from service.registry.errors import ImageNotFound, RegistryUnavailable
 from service.registry.reference import parse_reference
 
 TTL = 300
@@ -76,3 +76,17 @@ def test_second_replica_reads_the_list_from_redis(front, repo, redis_db):
     first.tags(repo)
     pages = len(front.pages)
     assert second.tags(repo).cache_status == "hit" and len(front.pages) == pages
+
+
+def test_unknown_repository_is_remembered_for_the_negative_ttl(front, registry):
+    clock = FakeClock()
+    resolver = _resolver(front, clock)
+    ref = parse_reference(f"{front.host}/{registry.new_repo('missing/repo')}")
+    for _ in range(3):
+        with pytest.raises(ImageNotFound):
+            resolver.tags(ref)
+    assert len(front.pages) == 1
+    clock.advance(61)  # past the default negative TTL of 60 s
+    with pytest.raises(ImageNotFound):
+        resolver.tags(ref)
+    assert len(front.pages) == 2

@@ -427,6 +427,3 @@ def kb_matches(shapes: Sequence[TagShape], kb: str) -> list[TagShape]:
     """Tags carrying this KB number, any family."""
     wanted = kb.upper()
     return [s for s in shapes if s.kind == KB and s.kb == wanted][:MAX_KB_RESOLVED]
-
-
-__all__ = ["DATED", "ISOLATIONS", "Advice", "Pick", "Resolved", "advise", "groups"]

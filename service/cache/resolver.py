@@ -202,8 +202,17 @@ class Resolver:
         if seen is not None and seen.fresh(now):
             return _listing(seen, "hit", now)
 
+        missing = self._cache.get(f"negative:{key}")
+        if missing is not None and missing.fresh(now):
+            raise ImageNotFound(str(missing.value))  # a typo cannot hammer the registry
+
         def fetch() -> Entry:
-            found = self._client.list_tags(ref)
+            try:
+                found = self._client.list_tags(ref)
+            except ImageNotFound as exc:
+                if self._config.negative_ttl > 0:
+                    self._cache.set(f"negative:{key}", exc.detail, ttl=self._config.negative_ttl)
+                raise
             value = {"tags": list(found.tags), "truncated": found.truncated}
             ttl, keep = self._config.tag_ttl, max(self._config.tag_ttl, self._config.stale_ttl)
             return self._cache.set(key, value, ttl=ttl, keep=keep)
