@@ -158,3 +158,10 @@ def test_list_tags_stops_at_the_bounds():
     assert found.pages == 3
     paged = list_tags(fetch, page_size=3, max_tags=100, max_pages=2)
     assert len(paged.tags) == 6 and paged.truncated and paged.pages == 2
+
+
+def test_tags_that_break_the_grammar_are_dropped():
+    def fetch(path):
+        return json.dumps({"tags": ["ltsc2022", "x" * 129, "-bad", "ok.1"]}).encode(), {}
+
+    assert list_tags(fetch).tags == ("ltsc2022", "ok.1")

@@ -17,6 +17,8 @@ from service.registry.errors import RegistryUnavailable
 
 MAX_TAGS = 10_000  # advice.md: a repository with more is read up to this, with a warning
 MAX_PAGES = 100
+MAX_BYTES = 16 * 1024 * 1024  # all pages together (each page is also under the transport cap)
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # distribution's tag grammar
 PAGE_SIZE = 1000  # asked as n=; registries may send fewer (MCR sends all in one page)
 _NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.I)
 
@@ -55,7 +57,7 @@ def parse_page(body: bytes) -> list[str]:
         return []  # distribution answers "tags": null for a repository with no tags
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise RegistryUnavailable("the tag list has no list of strings under `tags`")
-    return tags
+    return [t for t in tags if _TAG.fullmatch(t)]  # anything else is no tag we could pull
 
 
 def list_tags(
@@ -68,10 +70,10 @@ def list_tags(
     tags: list[str] = []
     seen: set[str] = set()
     query: str | None = urlencode({"n": page_size})
-    pages = 0
-    while query is not None and pages < max_pages and len(tags) < max_tags:
+    pages = size = 0
+    while query is not None and pages < max_pages and len(tags) < max_tags and size < MAX_BYTES:
         body, headers = fetch(f"tags/list?{query}")
-        pages += 1
+        pages, size = pages + 1, size + len(body)
         fresh = [t for t in parse_page(body) if t not in seen]
         if not fresh:
             query = None  # a registry repeating itself: stop rather than loop
