@@ -34,7 +34,10 @@ from registry_harness import RegistryServer, config_for  # noqa: E402
 from service.advice.choose import advise, pick_family  # noqa: E402
 from service.advice.shapes import classify  # noqa: E402
 from service.app import create_app  # noqa: E402
+from service.cache.resolver import Resolver  # noqa: E402
 from service.compat.assessment import host_from_text  # noqa: E402
+from service.registry.client import RegistryClient  # noqa: E402
+from service.registry.tags import TagBounds  # noqa: E402
 
 HOST = "10.0.20348.2700"
 
@@ -79,18 +82,24 @@ def over_http(repetitions: int) -> dict[str, float]:
     front = PagingFront(registry.url)
     try:
         loaded = load_servercore(registry, front.host)
-        config = config_for(front, extra={"tag_page_size": 100})
+        config = config_for(front)
+        bounds = TagBounds(page_size=100)
+
+        def fresh_app():
+            client = RegistryClient(config, tag_bounds=bounds)
+            return create_app(config, resolver=Resolver(client, config))
+
         advice = {"repository": loaded.reference, "host": HOST}
         compat = {"image": loaded.reference + ":ltsc2022", "host": HOST}
         cold_advice, cold_compat, requests = [], [], []
         for _ in range(repetitions):
-            client = create_app(config).test_client()
+            client = fresh_app().test_client()
             mark, pages = registry.mark(), len(front.pages)
             cold_advice.append(_timed(lambda c=client: c.get("/advice", query_string=advice)))
             requests.append(registry.request_count(since=mark) + len(front.pages) - pages)
-            other = create_app(config).test_client()
+            other = fresh_app().test_client()
             cold_compat.append(_timed(lambda c=other: c.get("/compat", query_string=compat)))
-        client = create_app(config).test_client()
+        client = fresh_app().test_client()
         client.get("/advice", query_string=advice)
         client.get("/compat", query_string=compat)
         # /compat replays its rendered answer; vary the host so both do their work.

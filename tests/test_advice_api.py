@@ -8,6 +8,9 @@ from paging_front import PagingFront
 from registry_harness import config_for
 
 from service.app import create_app
+from service.cache.resolver import Resolver
+from service.registry.client import RegistryClient
+from service.registry.tags import TagBounds
 
 PAGE = 10  # tags per tags/list page: the servercore set spans several pages
 
@@ -30,11 +33,17 @@ def dotnet(registry, front):
     return load_dotnet(registry, front.host)
 
 
+def _app(server, **bounds):
+    """An app whose registry client reads tag lists in pages of PAGE (or as given)."""
+    config = config_for(server)
+    tags = TagBounds(**{"page_size": PAGE, **bounds})
+    return create_app(config, resolver=Resolver(RegistryClient(config, tag_bounds=tags), config))
+
+
 @pytest.fixture()
 def client(front):
     front.refuse_tags = False
-    app = create_app(config_for(front, extra={"tag_page_size": PAGE}))
-    return app.test_client()
+    return _app(front).test_client()
 
 
 def _advice(client, repository, *hosts, **params):
@@ -172,8 +181,9 @@ def test_suffixed_family_keeps_its_prefix(client, dotnet):
 
 
 def test_truncated_tag_list_warns(front, servercore):
-    app = create_app(config_for(front, extra={"tag_page_size": PAGE, "max_tags": 25}))
-    body = _advice(app.test_client(), servercore.reference, "10.0.20348.2700").get_json()
+    body = _advice(
+        _app(front, max_tags=25).test_client(), servercore.reference, "10.0.20348.2700"
+    ).get_json()
     assert body["truncated"] is True and body["tag_count"] == 25
     assert any("more tags than the 25 read" in w for w in body["warnings"])
 

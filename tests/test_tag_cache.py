@@ -8,10 +8,11 @@ from helpers import FakeClock
 from paging_front import PagingFront
 from registry_harness import config_for
 
-from service.cache.resolver import Resolver
+from service.cache.resolver import Resolver, Timings
 from service.registry.client import RegistryClient
 from service.registry.errors import ImageNotFound, RegistryUnavailable
 from service.registry.reference import parse_reference
+from service.registry.tags import TagBounds
 
 TTL = 300
 
@@ -33,14 +34,9 @@ def repo(registry, front):
 
 
 def _resolver(front, clock, **extra):
-    config = config_for(
-        front,
-        tag_ttl=TTL,
-        stale_ttl=3600,
-        registry_retries=0,
-        extra={"tag_page_size": 2, "failure_backoff": 0},
-    )
-    return Resolver(RegistryClient(config), config, clock=clock, **extra)
+    config = config_for(front, tag_ttl=TTL, stale_ttl=3600, registry_retries=0)
+    client = RegistryClient(config, tag_bounds=TagBounds(page_size=2))
+    return Resolver(client, config, clock=clock, timings=Timings(failure_backoff=0), **extra)
 
 
 def test_fresh_for_the_tag_ttl_then_read_again(front, repo):

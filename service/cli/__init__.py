@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from service.cli import advise, check, check_files, openapi, serve
+from service.cli import advise, check, check_files, matrix, nodes, openapi, serve
 from service.cli.common import EXIT_ERROR
 
 # One line per command; a new command adds its module here.
-COMMANDS: tuple[ModuleType, ...] = (serve, check, openapi, advise, check_files)
+COMMANDS: tuple[ModuleType, ...] = (serve, check, openapi, nodes, matrix, advise, check_files)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -33,17 +33,25 @@ from service.registry.manifests import (
     verify_digest,
 )
 from service.registry.reference import DOCKER_HUB, ImageReference, is_valid_digest
-from service.registry.tags import MAX_TAGS, PAGE_SIZE, TagList, list_tags
+from service.registry.tags import TagBounds, TagList, list_tags
 from service.registry.transport import Reply, Transport, registry_errors, safe_text, shared_session
 
+DEFAULT_TAG_BOUNDS = TagBounds()
 NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "BLOB_UNKNOWN"})
 
 
 class RegistryClient:
     """Thread-safe; share one per process (its session pools connections for every thread)."""
 
-    def __init__(self, config: Config, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        session: requests.Session | None = None,
+        *,
+        tag_bounds: TagBounds = DEFAULT_TAG_BOUNDS,
+    ) -> None:
         self._config = config
+        self._tag_bounds = tag_bounds
         self._guard = Guard(config)
         self._transport = Transport(config, session or shared_session(), self._guard)
         self._auth = Authenticator(CredentialStore(config.docker_config), self._transport)
@@ -79,15 +87,13 @@ class RegistryClient:
 
     def list_tags(self, ref: ImageReference) -> TagList:
         """Every tag of the repository (bounded), following Link pagination."""
-        extra = self._config.extra  # tests make pages small to exercise pagination
-        page_size = int(extra.get("tag_page_size", PAGE_SIZE))  # type: ignore[call-overload]
-        max_tags = int(extra.get("max_tags", MAX_TAGS))  # type: ignore[call-overload]
+        b = self._tag_bounds
 
         def page(path: str) -> tuple[bytes, dict[str, str]]:
             reply = self._get(ref, "GET", path, "application/json")
             return reply.body, {"Link": reply.headers.get("Link", "")}
 
-        return list_tags(page, page_size=page_size, max_tags=max_tags)
+        return list_tags(page, page_size=b.page_size, max_tags=b.max_tags, max_pages=b.max_pages)
 
     def _manifest(self, ref: ImageReference, digest: str) -> tuple[bytes, str | None]:
         reply = self._get(ref, "GET", f"manifests/{digest}", MANIFEST_ACCEPT)
@@ -101,19 +107,24 @@ class RegistryClient:
         """A list entry; a Windows one without os.version takes it from its config blob."""
         platform = entry.platform
         if not platform.is_windows or platform.os_version:
-            return platform
+            return replace(platform, os_version_source="index" if platform.os_version else "none")
         child = parse_manifest(*self._manifest(ref, entry.descriptor.digest))
         if not isinstance(child, ImageManifest):
             raise RegistryUnavailable(
                 f"not a valid manifest: entry {entry.descriptor.digest} of {ref} is not an image"
             )
-        return replace(platform, os_version=self._config_blob(ref, child.config).os_version)
+        os_version = self._config_blob(ref, child.config).os_version
+        source = "config" if os_version else "none"  # runtimes never read it (runtimes.md)
+        return replace(platform, os_version=os_version, os_version_source=source)
 
     def _image_platform(
         self, ref: ImageReference, manifest: ImageManifest, digest: str
     ) -> Platform:
         config = self._config_blob(ref, manifest.config)
-        return Platform(config.os, config.architecture, config.os_version, digest, config.variant)
+        source = "config" if config.os_version else "none"
+        return Platform(
+            config.os, config.architecture, config.os_version, digest, config.variant, source
+        )
 
     def _config_blob(self, ref: ImageReference, descriptor: Descriptor) -> ImageConfig:
         reply = self._get(ref, "GET", f"blobs/{descriptor.digest}", "*/*")

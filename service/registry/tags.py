@@ -24,6 +24,15 @@ _NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.I)
 
 
 @dataclass(frozen=True)
+class TagBounds:
+    """How much of a tag list is read; tests make pages small to exercise pagination."""
+
+    page_size: int = PAGE_SIZE
+    max_tags: int = MAX_TAGS
+    max_pages: int = MAX_PAGES
+
+
+@dataclass(frozen=True)
 class TagList:
     tags: tuple[str, ...]  # as published, in the registry's order, at most MAX_TAGS
     truncated: bool  # the repository has more tags than were read
