@@ -6,12 +6,16 @@ seed document's Swarm recipe uses node.labels.OsVersion) and Kubernetes apps/v1,
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from registry_harness import config_for
 
 from service.app import create_app
 
 HOST_2019, HOST_2022 = "10.0.17763.7314", "10.0.20348.2762"
+DATA = Path(__file__).resolve().parent / "data"  # nodes/: see tests/data/nodes/README.md
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +285,61 @@ def test_registry_outside_the_allow_list_is_reported_not_fetched(client):
     body = _post(client, "/check/dockerfile", text, HOST_2022).get_json()
     assert body["findings"][0]["status"] == "error"
     assert "allow-list" in body["findings"][0]["detail"]
+
+
+def _nodes(name: str) -> dict:
+    return json.loads((DATA / "nodes" / name).read_text())
+
+
+def test_kubernetes_against_a_kubectl_node_list(client, images):
+    text = f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  template:
+    spec:
+      nodeSelector: {{kubernetes.io/os: windows, agentpool: win22}}
+      containers: [{{name: web, image: "{images["servercore"]}:ltsc2022"}}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: old}}
+spec:
+  template:
+    spec:
+      nodeSelector: {{kubernetes.io/os: windows}}
+      containers: [{{name: old, image: "{images["servercore"]}:ltsc2019"}}]
+"""
+    body = client.post(
+        "/check/kubernetes", json={"manifests": text, "nodes": _nodes("aks-mixed.json")}
+    ).get_json()
+    web, old = body["findings"]
+    assert web["status"] == "runs"
+    assert [h["name"] for h in web["hosts"]] == ["akswin22000000"]  # the cordoned one is out
+    assert old["status"] == "fails"
+    failing = [h["name"] for h in old["hosts"] if h["verdict"] != "supported"]
+    assert failing == ["akswin22000000", "akswin23000000", "akswin25000000"]
+    assert any("akswin22000001: unschedulable" in n for n in body["notes"])
+    assert any("a Linux node" in n for n in body["notes"])
+
+
+def test_compose_against_swarm_nodes(client, images):
+    text = f"""services:
+  legacy:
+    image: {images["servercore"]}:ltsc2019
+    deploy:
+      placement:
+        constraints: [node.platform.os == windows, node.labels.OsVersion == 10.0.17763]
+"""
+    body = client.post(
+        "/check/compose", json={"compose": text, "nodes": _nodes("swarm-node-inspect.json")}
+    ).get_json()
+    (legacy,) = body["findings"]
+    assert legacy["status"] == "runs" and [h["name"] for h in legacy["hosts"]] == ["WIN-2019-A"]
+
+
+def test_a_bad_node_list_is_422_naming_the_path(client):
+    answer = client.post(
+        "/check/dockerfile", json={"dockerfile": "FROM scratch\n", "nodes": {"items": 5}}
+    )
+    assert answer.status_code == 422 and "nodes.items" in answer.get_json()["errors"]

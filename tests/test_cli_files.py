@@ -90,3 +90,10 @@ def test_advise_names_the_from_line(registry, repo):
     done = _run(registry, "advise", repo, "--host", HOST_2022)
     assert done.returncode == 0, done.stderr
     assert f"FROM {repo}:ltsc2022" in done.stdout
+
+
+def test_nodes_from_a_kubectl_node_list(registry, files):
+    nodes = ROOT / "tests" / "data" / "nodes" / "aks-array-2019-2022.json"
+    done = _run(registry, "check-files", str(files / "k8s.yaml"), "--nodes", str(nodes))
+    assert done.returncode == 1, done.stderr  # the 2019 node cannot run the ltsc2022 image
+    assert f"{files / 'k8s.yaml'}:8: fails" in done.stdout and "akswin19000000" in done.stdout

@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from service.compat.assessment import make_host
 from service.compat.rules import Host
+from service.compat.versions import ParsedVersion
 from service.pastes.compose import Constraint
 from service.pastes.kubernetes import Expression
+from service.pastes.nodes import SWARM, NodeFacts
 
 OS_LABEL = "kubernetes.io/os"
 ARCH_LABEL = "kubernetes.io/arch"
@@ -39,6 +42,40 @@ class Target:
             "node.labels.OS": "windows",
         }
         return cls(name, host, arch, labels, swarm)
+
+
+def from_nodes(nodes: Sequence[NodeFacts]) -> tuple[list[Target], list[str]]:
+    """Targets for the Windows nodes of a `nodes` paste (fleet.md), with notes on those left
+    out: Linux nodes, cordoned or drained ones, and those whose version cannot be read."""
+    targets, left_out = [], []
+    for node in nodes:
+        if node.is_linux:
+            left_out.append(f"{node.name}: a Linux node")
+        elif node.unschedulable:
+            left_out.append(f"{node.name}: unschedulable (cordoned or drained)")
+        elif node.version is None:
+            looked = ", ".join(node.missing) or "its fields"
+            left_out.append(f"{node.name}: no Windows version in {looked}")
+        else:
+            targets.append(_node_target(node))
+    return targets, left_out
+
+
+def _node_target(node: NodeFacts) -> Target:
+    host = make_host(ParsedVersion(node.version, "node", node.kind_hint))
+    arch = node.arch or "amd64"
+    labels = dict(node.labels)
+    swarm: dict[str, str] = {}
+    if node.platform == SWARM:
+        swarm = {f"node.labels.{k}": v for k, v in node.labels.items()}
+        swarm.update(
+            {
+                "node.platform.os": node.os or "windows",
+                "node.platform.arch": SWARM_ARCH.get(arch, arch),
+                "node.hostname": node.name,
+            }
+        )
+    return Target(node.name, host, arch, labels, swarm)
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,14 @@ with the file in a field); hosts in the query or the JSON. The views only transl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.advice import checks
+from service.advice import checks, placement
 from service.advice.placement import Target
 from service.api.check_schemas import (
     MAX_BODY,
@@ -25,6 +25,7 @@ from service.api.examples import problem_docs
 from service.api.problems import invalid, problem
 from service.compat.assessment import host_from_text
 from service.pastes.dockerfile import DockerfileError
+from service.pastes.nodes import NodePasteError, read_nodes
 from service.pastes.yamltext import YamlError
 
 blp = Blueprint("check", __name__, description="Do the images a repository pins run?")
@@ -75,8 +76,17 @@ class _Check(MethodView):
             builders = _targets(args.get("build_hosts", []), args["arch"], "build_hosts")
         except _BadHost as exc:
             return invalid(exc.field, exc.message)
+        left_out: list[str] = []
+        if args.get("nodes") is not None:
+            try:
+                found, left_out = placement.from_nodes(read_nodes(args["nodes"]).nodes)
+            except NodePasteError as exc:
+                return invalid(f"nodes.{exc.path}" if exc.path else "nodes", exc.message)
+            targets += found
         if not targets:
-            return invalid("hosts", "give at least one host (`host=` in the query, or `hosts`)")
+            return invalid(
+                "hosts", "give at least one host (`host=`, `hosts`) or Windows node (`nodes`)"
+            )
         checker = checks.Checker(
             services.resolver,
             services.guard.registry_allowed,
@@ -90,6 +100,9 @@ class _Check(MethodView):
         except (DockerfileError, YamlError) as exc:
             errors = {self.field: [str(exc)]}
             return problem("invalid-request", str(exc), errors=errors, line=exc.line)
+        if left_out:
+            notes = (*report.notes, *(f"node {n}: not judged" for n in left_out))
+            report = replace(report, notes=notes)
         return render(report)
 
 

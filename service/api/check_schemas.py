@@ -55,6 +55,13 @@ class CheckQuerySchema(_Options):
 
 class _Body(_Options):
     hosts = _hosts()
+    nodes = ma.fields.Raw(
+        metadata={
+            "description": "Instead of or with `hosts`: `kubectl get nodes -o json` or "
+            "`docker node inspect` output (fleet.md), as JSON or a YAML string; selectors and "
+            "constraints are matched against the nodes' own labels."
+        }
+    )
 
 
 class DockerfileBodySchema(_Body):

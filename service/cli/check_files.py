@@ -15,6 +15,7 @@ from service.pastes.yamltext import YamlError, load_all
 NAME = "check-files"
 HELP = "check the images Dockerfiles, compose files and Kubernetes manifests pin (for CI)"
 MAX_BYTES = 1024 * 1024
+MAX_NODES_BYTES = 256 * 1024 * 1024  # real node lists carry image lists; slimmed before asking
 _DOCKERFILE = re.compile(r"(^|\.)(docker|container)file($|\.)", re.I)
 FIELDS = {"dockerfile": "dockerfile", "compose": "compose", "kubernetes": "manifests"}
 
@@ -22,7 +23,12 @@ FIELDS = {"dockerfile": "dockerfile", "compose": "compose", "kubernetes": "manif
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", type=Path, help="Dockerfiles, compose, k8s YAML")
     parser.add_argument(
-        "--host", action="append", required=True, help="a host version; repeat for a fleet"
+        "--host", action="append", default=[], help="a host version; repeat for a fleet"
+    )
+    parser.add_argument(
+        "--nodes",
+        type=Path,
+        help="`kubectl get nodes -o json` or `docker node inspect` output to check against",
     )
     parser.add_argument("--isolation", choices=("process", "hyperv", "any"), default="process")
     parser.add_argument(
@@ -48,11 +54,11 @@ def kind_of(path: Path, text: str) -> str:
     return "compose" if isinstance(first, dict) and "services" in first else "kubernetes"
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, limit: int = MAX_BYTES) -> str:
     with path.open("rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ValueError(f"larger than {MAX_BYTES} bytes")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
     return data.decode("utf-8", "replace")
 
 
@@ -71,6 +77,18 @@ def _lines(path: Path, report: dict) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from service.app import create_app
 
+    if not args.host and not args.nodes:
+        print("error: give --host (repeatable) or --nodes nodes.json", file=sys.stderr)
+        return EXIT_ERROR
+    nodes = None
+    if args.nodes:
+        from service.pastes.nodes import NodePasteError, load_text, slim
+
+        try:
+            nodes = slim(load_text(_read(args.nodes, MAX_NODES_BYTES)))
+        except (OSError, ValueError, NodePasteError) as exc:
+            print(f"{args.nodes}: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     client = create_app().test_client()
     build_args = dict(a.partition("=")[::2] for a in args.build_arg if "=" in a)
     worst, reports = EXIT_COMPATIBLE, []
@@ -83,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         kind = kind_of(path, text)
         body = {FIELDS[kind]: text, "hosts": args.host, "isolation": args.isolation}
+        if nodes is not None:
+            body["nodes"] = nodes
         body["arch"] = args.arch
         if kind == "dockerfile":
             body["build_args"] = build_args
