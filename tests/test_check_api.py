@@ -318,7 +318,18 @@ spec:
     assert [h["name"] for h in web["hosts"]] == ["akswin22000000"]  # the cordoned one is out
     assert old["status"] == "fails"
     failing = [h["name"] for h in old["hosts"] if h["verdict"] != "supported"]
-    assert failing == ["akswin22000000", "akswin23000000", "akswin25000000"]
+    # The 2025 node is a spot node (NoSchedule taint): the Job does not tolerate it.
+    assert failing == ["akswin22000000", "akswin23000000"]
+    spot = text.replace(
+        "nodeSelector: {kubernetes.io/os: windows}\n",
+        "nodeSelector: {kubernetes.io/os: windows}\n      tolerations: [{key: "
+        "kubernetes.azure.com/scalesetpriority, operator: Equal, value: spot, effect: "
+        "NoSchedule}]\n",
+    )
+    tolerant = client.post(
+        "/check/kubernetes", json={"manifests": spot, "nodes": _nodes("aks-mixed.json")}
+    ).get_json()["findings"][1]
+    assert "akswin25000000" in [h["name"] for h in tolerant["hosts"]]
     assert any("akswin22000001: unschedulable" in n for n in body["notes"])
     assert any("a Linux node" in n for n in body["notes"])
 

@@ -9,7 +9,8 @@ import pytest
 from service.advice import placement
 from service.compat.assessment import host_from_text
 from service.pastes import compose, dockerfile, kubernetes
-from service.pastes.kubernetes import Expression
+from service.pastes.kubernetes import Expression, Toleration
+from service.pastes.nodes import Taint
 from service.pastes.yamltext import YamlError
 
 
@@ -207,3 +208,18 @@ def test_swarm_placement(constraints, admitted, linux):
     parsed = [compose._constraint(1, c) for c in constraints]
     found = placement.swarm(_targets("10.0.17763.1", "10.0.20348.1"), parsed)
     assert [t.name for t in found.targets] == admitted and found.linux is linux
+
+
+@pytest.mark.parametrize(
+    ("toleration", "taint", "expected"),
+    [
+        (Toleration("k", "Equal", "v", "NoSchedule"), Taint("k", "v", "NoSchedule"), True),
+        (Toleration("k", "Equal", "w", "NoSchedule"), Taint("k", "v", "NoSchedule"), False),
+        (Toleration("k", "Exists", None, None), Taint("k", "v", "NoExecute"), True),
+        (Toleration(None, "Exists", None, None), Taint("x", None, "NoSchedule"), True),
+        (Toleration("k", "Equal", "v", "NoExecute"), Taint("k", "v", "NoSchedule"), False),
+    ],
+    ids=["equal", "other-value", "exists-key", "exists-all", "other-effect"],
+)
+def test_tolerations(toleration, taint, expected):
+    assert placement.tolerated(taint, [toleration]) is expected

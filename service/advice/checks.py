@@ -237,7 +237,9 @@ def check_kubernetes(checker: Checker, text: str) -> Report:
 
 def _workload(checker: Checker, w: kubernetes.Workload, notes: list[str]) -> list[Finding]:
     who = f"{w.kind} {w.name}"
-    admitted = placement.kubernetes(checker.targets, w.node_selector, w.affinity_terms)
+    admitted = placement.kubernetes(
+        checker.targets, w.node_selector, w.affinity_terms, w.tolerations
+    )
     if admitted.linux:
         return [
             Finding(

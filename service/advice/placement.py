@@ -11,8 +11,8 @@ from service.compat.assessment import make_host
 from service.compat.rules import Host
 from service.compat.versions import ParsedVersion
 from service.pastes.compose import Constraint
-from service.pastes.kubernetes import Expression
-from service.pastes.nodes import SWARM, NodeFacts
+from service.pastes.kubernetes import Expression, Toleration
+from service.pastes.nodes import SWARM, NodeFacts, Taint
 
 OS_LABEL = "kubernetes.io/os"
 ARCH_LABEL = "kubernetes.io/arch"
@@ -29,6 +29,7 @@ class Target:
     arch: str = "amd64"
     labels: Mapping[str, str] = field(default_factory=dict)  # Kubernetes node labels
     swarm: Mapping[str, str] = field(default_factory=dict)  # node.platform.os, node.labels.X
+    taints: tuple[Taint, ...] = ()  # from a node paste; hosts given as versions have none
 
     @classmethod
     def from_host(cls, name: str, host: Host, arch: str = "amd64") -> Target:
@@ -75,7 +76,7 @@ def _node_target(node: NodeFacts) -> Target:
                 "node.hostname": node.name,
             }
         )
-    return Target(node.name, host, arch, labels, swarm)
+    return Target(node.name, host, arch, labels, swarm, node.taints)
 
 
 @dataclass(frozen=True)
@@ -111,16 +112,33 @@ def _number(text: str) -> float:
         return float("nan")
 
 
+KEEPS_OFF = frozenset({"NoSchedule", "NoExecute"})  # PreferNoSchedule only discourages
+
+
+def tolerated(taint: Taint, tolerations: Sequence[Toleration]) -> bool:
+    """Kubernetes' rule: a toleration matches the taint's effect (or all) and its key (or,
+    with Exists and no key, every key), and with Equal its value."""
+    for t in tolerations:
+        if t.effect not in (None, taint.effect):
+            continue
+        if t.operator == "Exists" and (t.key is None or t.key == taint.key):
+            return True
+        if t.operator == "Equal" and t.key == taint.key and (t.value or "") == (taint.value or ""):
+            return True
+    return False
+
+
 def kubernetes(
     targets: Sequence[Target],
     selector: Mapping[str, str],
     terms: Sequence[Sequence[Expression]],
+    tolerations: Sequence[Toleration] = (),
 ) -> Admitted:
     unknown: set[str] = set()
     admitted = []
     for target in targets:
         labels = target.labels
-        ok = True
+        ok = all(tolerated(t, tolerations) for t in target.taints if t.effect in KEEPS_OFF)
         for key, want in selector.items():
             if key not in labels:
                 unknown.add(key)

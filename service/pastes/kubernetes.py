@@ -39,6 +39,14 @@ class Expression:
 
 
 @dataclass(frozen=True)
+class Toleration:
+    key: str | None  # None with operator Exists: every taint
+    operator: str  # "Equal" (default) or "Exists"
+    value: str | None
+    effect: str | None  # None: every effect
+
+
+@dataclass(frozen=True)
 class Workload:
     kind: str
     name: str
@@ -49,6 +57,7 @@ class Workload:
     affinity_terms: tuple[tuple[Expression, ...], ...]  # ORed terms of ANDed expressions
     runtime_class: str | None
     selector_line: int
+    tolerations: tuple[Toleration, ...] = ()
 
 
 def workloads(text: str) -> tuple[list[Workload], list[str]]:
@@ -113,7 +122,24 @@ def _workload(doc, kind, name, namespace, line, spec: dict, at: tuple) -> Worklo
         _terms(doc, spec, at),
         str(runtime) if runtime else None,
         selector_line,
+        _tolerations(doc, spec, at),
     )
+
+
+def _tolerations(doc: Document, spec: dict, at: tuple) -> tuple[Toleration, ...]:
+    out = []
+    for i, t in enumerate(doc.sequence(spec.get("tolerations"), *at, "tolerations")):
+        t = doc.mapping(t, *at, "tolerations", i)
+        key, value, effect = (t.get(k) for k in ("key", "value", "effect"))
+        out.append(
+            Toleration(
+                str(key) if key else None,
+                str(t.get("operator") or "Equal"),
+                None if value is None else str(value),
+                str(effect) if effect else None,
+            )
+        )
+    return tuple(out)
 
 
 def _terms(doc: Document, spec: dict, at: tuple) -> tuple[tuple[Expression, ...], ...]:
