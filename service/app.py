@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import access, bounds, compat, fleet, meta, problem_pages, problems
+from service.api import access, advice, bounds, check, compat, fleet, meta, problem_pages, problems
 from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
 from service.api.conventions import close_after_413
@@ -30,6 +30,8 @@ BLUEPRINTS = (
     problem_pages.blp,
     known_problems_api.blp,
     fleet.blp,
+    advice.blp,
+    check.blp,
 )
 # A 64 KiB host paste, JSON-escaped (newlines and tabs double), with room for the rest.
 MAX_BODY = 160 * 1024
