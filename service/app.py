@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, meta, problems
+from service.api import compat, explain, meta, problems
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
 from service.config import Config
@@ -20,7 +20,7 @@ from service.registry.guard import Guard
 
 VERSION = "0.1.0"
 # One line per question's blueprint; a new endpoint module adds its own here.
-BLUEPRINTS = (compat.blp, meta.blp)
+BLUEPRINTS = (compat.blp, meta.blp, explain.blp)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 

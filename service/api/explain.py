@@ -1,0 +1,147 @@
+"""POST /explain: a paste in (JSON or text/plain), the explanation out. The view only
+translates; service.explain.question does the work."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from service.api.answers import JSON, TEXT
+from service.api.examples import problem_docs
+from service.api.explain_schemas import (
+    MAX_TEXT,
+    ExplainQuerySchema,
+    ExplainRequestSchema,
+    ExplainResponseSchema,
+)
+from service.api.problems import from_registry_error, invalid, problem
+from service.compat.versions import InvalidVersion
+from service.explain.question import LookupFailed, Question, explain
+from service.registry.errors import RegistryError, RegistryNotAllowed
+from service.registry.reference import ImageReference, InvalidReference
+
+blp = Blueprint("explain", __name__, description="Explain a failure from what people paste")
+
+BODY_LIMIT = 2 * MAX_TEXT + 64 * 1024  # JSON escaping can double a paste; the text is checked
+REQUEST, QUERY = ExplainRequestSchema(), ExplainQuerySchema()
+NODES_NOT_READ = "`nodes` was given, but this build does not read node lists yet; give `host`."
+
+REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ExplainRequest"}},
+        "text/plain": {"schema": {"type": "string", "maxLength": MAX_TEXT}},
+    },
+}
+
+
+@blp.before_request
+def _allow_pastes() -> None:
+    request.max_content_length = BODY_LIMIT  # pastes are bigger than /compat questions
+
+
+def _problem_body(response: Response) -> dict:
+    return json.loads(response.get_data(as_text=True))
+
+
+def lookup(ref: ImageReference):
+    """The resolver behind the allow-list, as /compat uses it; failures become problems."""
+    services = current_app.extensions["wincompat"]
+    try:
+        if not services.guard.registry_allowed(ref.registry):
+            detail = (
+                f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
+            )
+            raise RegistryNotAllowed(detail)
+        return services.resolver.resolve(ref)
+    except RegistryError as exc:
+        raise LookupFailed(_problem_body(from_registry_error(exc))) from None
+
+
+def _too_large() -> Response:
+    detail = f"The paste is longer than {MAX_TEXT // 1024} KiB."
+    return problem("invalid-request", detail, status=413, errors={"text": [detail]})
+
+
+def _read_question() -> tuple[dict, object] | Response:
+    if request.mimetype == JSON:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return invalid("request", "The body is not a JSON object.", status=400)
+        try:
+            fields = REQUEST.load(body)
+        except ValidationError as exc:
+            return problem("invalid-request", "Invalid parameters.", errors=_messages(exc))
+        if len(fields["text"].encode()) > MAX_TEXT:
+            return _too_large()
+        return fields, body.get("nodes")
+    raw = request.get_data()
+    if len(raw) > MAX_TEXT:
+        return _too_large()
+    if not raw.strip():
+        return invalid("text", "The body is empty: paste the error as the body.")
+    try:
+        fields = QUERY.load(request.args.to_dict())
+    except ValidationError as exc:
+        return problem("invalid-request", "Invalid parameters.", errors=_messages(exc))
+    return {**fields, "text": raw.decode("utf-8", errors="replace")}, None
+
+
+def _messages(exc: ValidationError) -> dict[str, list[str]]:
+    return {
+        str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+        for k, v in exc.messages.items()
+    }
+
+
+def _text(answer: dict) -> str:
+    lines = [answer["summary"]]
+    for fix in answer["fixes"]:
+        lines.append(f"- {fix['action']}: {fix['detail']}")
+    lines += [f"- warning: {w}" for w in answer["warnings"]]
+    if not answer["recognised"]:
+        lines += [f"- accepts: {a}" for a in answer["accepts"]]
+    return "\n".join(lines) + "\n"
+
+
+def _wants_text() -> bool:
+    accept = request.environ.get("HTTP_ACCEPT", "")
+    if accept in ("", "*/*", JSON):
+        return False
+    return request.accept_mimetypes.best_match((JSON, TEXT)) == TEXT
+
+
+@blp.route("/explain")
+class Explain(MethodView):
+    @blp.response(200, ExplainResponseSchema)
+    @blp.doc(requestBody=REQUEST_BODY, **problem_docs())
+    def post(self):
+        """Explain a failure from a paste
+
+        The body is JSON (`text`, optional `host`, `host_type`, `image`, `nodes`) or the paste
+        itself as `text/plain` (then `host`, `host_type`, `image` are query parameters).
+        `Accept: text/plain` returns the sentence and the fixes as text."""
+        read = _read_question()
+        if isinstance(read, Response):
+            return read
+        fields, nodes = read
+        question = Question(
+            fields["text"], fields.get("host"), fields.get("host_type"), fields.get("image")
+        )
+        try:
+            answer = explain(question, lookup)
+        except InvalidVersion as exc:
+            return invalid("host", str(exc))
+        except InvalidReference as exc:
+            return invalid("image", str(exc))
+        except ValueError as exc:
+            return invalid("host_type", str(exc))
+        if nodes is not None:
+            answer["warnings"].append(NODES_NOT_READ)
+        if _wants_text():
+            return Response(_text(answer), mimetype=TEXT)
+        return answer

@@ -1,0 +1,1 @@
+"""Pure readers of what people paste: one module per paste kind."""
