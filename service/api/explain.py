@@ -26,7 +26,8 @@ from service.registry.reference import ImageReference, InvalidReference
 
 blp = Blueprint("explain", __name__, description="Explain a failure from what people paste")
 
-BODY_LIMIT = 2 * MAX_TEXT + 64 * 1024  # JSON escaping can double a paste; the text is checked
+# \uXXXX escapes take 6 bytes a character in JSON; the text itself is checked after.
+BODY_LIMIT = 6 * MAX_TEXT + 64 * 1024
 REQUEST, QUERY = ExplainRequestSchema(), ExplainQuerySchema()
 NODES_NOT_READ = "`nodes` was given, but this build does not read node lists yet; give `host`."
 

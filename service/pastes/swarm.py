@@ -10,13 +10,14 @@ from collections import Counter
 
 from service.pastes.reading import Reading, excerpt, line_of
 
+_GAP = r"(?:[ \t]*\t[ \t]*| {2,})"  # two spaces or a tab: the tabwriter's padding
 _PS_HEADER = re.compile(
-    r"^\s*ID\s{2,}NAME\s{2,}IMAGE\s{2,}NODE\s{2,}DESIRED STATE\s{2,}CURRENT STATE", re.MULTILINE
+    rf"^\s*ID{_GAP}NAME{_GAP}IMAGE{_GAP}NODE{_GAP}DESIRED STATE{_GAP}CURRENT STATE", re.MULTILINE
 )
-_LS_HEADER = re.compile(r"^\s*ID\s{2,}NAME\s{2,}MODE\s{2,}REPLICAS\s{2,}IMAGE", re.MULTILINE)
+_LS_HEADER = re.compile(rf"^\s*ID{_GAP}NAME{_GAP}MODE{_GAP}REPLICAS{_GAP}IMAGE", re.MULTILINE)
 _TASK_ID = re.compile(r"[a-z0-9]{12,25}")
 _SLOT = re.compile(r"\.(?:\d+|[a-z0-9]{25})$")  # replicated slot or global task's node id
-_COLUMNS = re.compile(r"\s{2,}")
+_COLUMNS = re.compile(_GAP)
 
 
 def _task(line: str) -> dict[str, str] | None:

@@ -1,0 +1,328 @@
+"""POST /explain end to end: the seed document's pastes and pastes written from the real
+formats, their images pushed to the real docker-registry harness on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from registry_harness import PlatformSpec, config_for
+
+from service.api.explain_schemas import ExplainResponseSchema
+from service.app import create_app
+from service.cli import main
+
+PASTES = Path(__file__).resolve().parent / "data" / "pastes"
+SEED_IIS = "windows/servercore/iis"
+SEED_IIS_DIGEST = "sha256:868bca7e89e1743792e15f78edb5a73070ef44eae6807dc3f05f9b94c23943d5"
+SEED_FABRIKAM = "patricklang/fabrikamfiber.web"
+SEED_FABRIKAM_DIGEST = "sha256:562741016ce7d9a232a389449a4fd0a0a55aab178cf324144404812887250ead"
+
+
+def read(name: str) -> str:
+    return (PASTES / name).read_text()
+
+
+@pytest.fixture
+def client(registry):
+    app = create_app(config_for(registry))
+    yield app.test_client()
+    app.extensions["wincompat"].resolver.close()
+
+
+def explain(client, text, **fields):
+    answer = client.post("/explain", json={"text": text, **fields})
+    assert answer.status_code == 200, answer.data
+    body = answer.json
+    assert ExplainResponseSchema().validate(body) == {}
+    return body
+
+
+def seed_pod(registry, os_version="10.0.14393.1715"):
+    """The seed's describe pod, its image pushed to the harness under the seed's digest's place."""
+    repo = registry.new_repo("seed/fabrikam")
+    pushed = registry.push_image(repo, "latest", [PlatformSpec(os_version=os_version)])
+    image = f"{registry.host}/{repo}"
+    text = read("seed-kubectl-describe-pod.txt")
+    text = text.replace(f"{SEED_FABRIKAM}@{SEED_FABRIKAM_DIGEST}", f"{image}@{pushed.digest}")
+    return text.replace(SEED_FABRIKAM, image), f"{image}@{pushed.digest}"
+
+
+def seed_swarm(registry, os_version="10.0.14393.1715"):
+    repo = registry.new_repo("seed/iis")
+    pushed = registry.push_image(repo, "latest", [PlatformSpec(os_version=os_version)])
+    image = f"{registry.host}/{repo}"
+    text = read("seed-docker-service-ps.txt")
+    text = text.replace(f"{SEED_IIS}@{SEED_IIS_DIGEST}", f"{image}@{pushed.digest}")
+    return text.replace(SEED_IIS, image), f"{image}@{pushed.digest}"
+
+
+def written(registry, name, specs, tag="1.0"):
+    repo = registry.new_repo("team/app")
+    registry.push_image(repo, tag, specs)
+    image = f"{registry.host}/{repo}:{tag}"
+    return read(name).replace("{IMAGE}", image), image
+
+
+def test_seed_kubernetes_pod_on_a_1709_node(registry, client):
+    text, image = seed_pod(registry)
+    body = explain(client, text, host="10.0.16299.19")
+    found = body["found"]
+    assert body["recognised"] and body["needs"] == []
+    assert (found["error"], found["meaning"]) == ("0xc0370101", "image-os-mismatch")
+    assert found["pod"] == "fabrikamfiber.web-789699744-rqv6p" and found["node"] == "38519acs9011"
+    assert (found["orchestrator"], found["isolation"], found["failures"]) == (
+        "kubernetes",
+        "process",
+        11,
+    )
+    assert found["image"] == image
+    compat = body["compat"]
+    assert compat["image"]["os_version"] == "10.0.14393.1715"
+    assert compat["isolation"]["process"]["verdict"] == "unsupported"
+    fixes = {f["action"]: f for f in body["fixes"]}
+    assert fixes["rebuild"]["detail"] == "FROM mcr.microsoft.com/windows/servercore:1709"
+    assert fixes["hyperv"]["pod_spec"] == {"runtimeClassName": "windows-hyperv"}
+    assert "kind: RuntimeClass" in fixes["hyperv"]["runtime_class"]
+    # WS2016 needs the revision too: the seed document's own osbuild label and selector
+    assert fixes["schedule"]["nodeSelector"] == {
+        "kubernetes.io/os": "windows",
+        "beta.kubernetes.io/osbuild": "14393.1715",
+    }
+    assert fixes["schedule"]["commands"] == [
+        "kubectl label node NODE beta.kubernetes.io/osbuild=14393.1715"
+    ]
+    summary = body["summary"]
+    for part in ("fabrikamfiber.web-789699744-rqv6p", "0xc0370101", "14393.1715", "38519acs9011",
+                 "16299", "Windows Server 1709"):  # fmt: skip
+        assert part in summary, part
+
+
+def test_seed_kubernetes_pod_without_a_host_says_what_to_run(registry, client):
+    text, _ = seed_pod(registry)
+    body = explain(client, text)
+    assert body["needs"] == ["host"] and body["compat"] is None and body["fixes"] == []
+    assert body["found"]["image_os_versions"] == ["10.0.14393.1715"]
+    assert "kubectl get node 38519acs9011 -o json" in body["summary"]
+    assert "10.0.14393.1715" in body["summary"]
+
+
+def test_seed_swarm_service(registry, client):
+    text, image = seed_swarm(registry)
+    body = explain(client, text, host="Microsoft Windows [Version 10.0.16299.125]")
+    found = body["found"]
+    assert (found["service"], found["node"], found["image"]) == (
+        "angry_liskov",
+        "WIN-BSTMQDRQC2E",
+        image,
+    )
+    assert found["failures"] == 4 and found["replicas"] == "0/1"
+    fixes = {f["action"]: f for f in body["fixes"]}
+    assert fixes["hyperv"]["daemon_json"] == {"exec-opts": ["isolation=hyperv"]}
+    assert "WIN-BSTMQDRQC2E" in fixes["hyperv"]["detail"]
+    assert fixes["schedule"]["commands"] == [
+        "docker node update --label-add OsVersion=10.0.14393 NODE",
+        'docker service update --constraint-add "node.labels.OsVersion==10.0.14393" angry_liskov',
+    ]
+    assert body["summary"].startswith("The service angry_liskov fails with HCS error 0xc0370101")
+
+
+def test_seed_swarm_without_a_host(registry, client):
+    text, _ = seed_swarm(registry)
+    body = explain(client, text)
+    assert body["needs"] == ["host"]
+    assert "`ver` on node WIN-BSTMQDRQC2E" in body["summary"]
+
+
+def test_seed_docker_run_with_image_and_host_fields(registry, client):
+    repo = registry.new_repo("windows/servercore")
+    registry.push_mcr_base(repo, "ltsc2019", "10.0.17763.5329")
+    image = f"{registry.host}/{repo}:ltsc2019"
+    body = explain(client, read("seed-docker-run.txt"), image=image, host="10.0.20348.2700")
+    fixes = {f["action"]: f for f in body["fixes"]}
+    assert fixes["hyperv"]["command"] == f"docker run --isolation=hyperv {image}"
+    assert fixes["rebuild"]["tag"] == "ltsc2022"
+    assert fixes["schedule"]["detail"].startswith("Run it on hosts of Windows Server 2019")
+    assert body["compat"]["recommended_isolation"] == "hyperv"
+
+
+def test_seed_docker_run_alone_needs_host_and_image(client):
+    body = explain(client, read("seed-docker-run.txt"))
+    assert body["needs"] == ["host", "image"]
+    assert body["compat"] is None and body["fixes"] == []
+    assert "`ver` on the host" in body["summary"]
+
+
+def test_kubelet_pull_refusal_on_a_2025_node(registry, client):
+    text, image = written(
+        registry, "kubelet-pull-no-match.txt", [PlatformSpec(os_version="10.0.17763.5329")]
+    )
+    body = explain(client, text, host="AKSWindows-2025-26100.33296.260812")
+    found = body["found"]
+    assert (found["refusal"], found["meaning"], found["image"]) == (
+        "no-platform-match",
+        "no-platform-match",
+        image,
+    )
+    assert found["node"] == "akswin25000001" and found["failures"] == 6
+    assert body["compat"]["isolation"]["process"]["verdict"] == "unsupported"
+    fixes = {f["action"]: f for f in body["fixes"]}
+    assert fixes["rebuild"]["tag"] == "ltsc2025"
+    assert fixes["schedule"]["nodeSelector"] == {
+        "kubernetes.io/os": "windows",
+        "node.kubernetes.io/windows-build": "10.0.17763",
+    }
+    assert "refused at pull time" in body["summary"]
+
+
+def test_several_builds_that_run_it_get_an_affinity(registry, client):
+    text, _ = written(
+        registry, "kubelet-pull-no-match.txt", [PlatformSpec(os_version="10.0.20348.2700")]
+    )
+    body = explain(client, text, host="10.0.17763.5329")
+    schedule = next(f for f in body["fixes"] if f["action"] == "schedule")
+    terms = schedule["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    values = terms["nodeSelectorTerms"][0]["matchExpressions"][1]["values"]
+    assert values == ["10.0.20348", "10.0.25398", "10.0.26100"]
+    assert schedule["nodeSelector"] is None and "nodeAffinity" in schedule["yaml"]
+
+
+def test_docker_pull_refusal_takes_the_host_from_the_paste(registry, client):
+    text, _ = written(
+        registry, "docker-pull-refusal.txt", [PlatformSpec(os_version="10.0.20348.2700")]
+    )
+    body = explain(client, text)
+    assert body["needs"] == []
+    assert body["found"]["host"]["os_version"] == "10.0.17763"
+    assert body["found"]["host"]["from"] == "Docker's pull refusal"
+    assert body["compat"]["image"]["os_version"] == "10.0.20348.2700"
+    assert body["compat"]["compatible"] is False
+    assert {f["action"] for f in body["fixes"]} == {
+        "rebuild",
+        "schedule",
+    }  # no Hyper-V: newer image
+
+
+def test_docker_pull_refusal_without_the_command_judges_the_builds(client):
+    text = "a Windows version 10.0.20348-based image is incompatible with a 10.0.17763 host"
+    body = explain(client, text)
+    assert body["compat"]["image"]["os_version"] == "10.0.20348"
+    assert body["compat"]["host"]["build"] == 17763 and body["needs"] == []
+
+
+def test_no_matching_manifest_on_windows_10(registry, client):
+    specs = [PlatformSpec(os_version="10.0.20348.2700"), PlatformSpec(os_version="10.0.26100.3194")]
+    text, image = written(registry, "docker-run-no-matching-manifest.txt", specs)
+    body = explain(client, text)
+    assert body["found"]["host"]["os_version"] == "10.0.19045"
+    assert body["found"]["host"]["type"] == "client"
+    assert body["compat"]["compatible"] is False and body["found"]["image"] == image
+
+
+def test_unexpected_exit_names_its_known_problems(registry, client):
+    text, _ = written(
+        registry, "docker-run-unexpected-exit.txt", [PlatformSpec(os_version="10.0.26100.4000")]
+    )
+    body = explain(client, text, host="10.0.26100.3194")
+    error = body["found"]["errors"][0]
+    assert (error["code"], error["version_problem"]) == ("0xc0370106", "known-problem")
+    assert "image-revision-newer-2025" in body["summary"]
+    assert body["compat"]["isolation"]["process"]["verdict"] == "supported"
+    assert "do not explain it" in body["summary"]
+
+
+def test_invalid_layer_message_without_its_code(registry, client):
+    text, _ = written(
+        registry, "kubelet-invalid-layer.txt", [PlatformSpec(os_version="10.0.26100.3194")]
+    )
+    body = explain(client, text)
+    assert body["found"]["error"] == "0xc0370112"
+    assert body["found"]["errors"][0]["known_problems"] == ["win11-25h2-ltsc2025"]
+
+
+def test_a_code_that_is_no_version_problem(client):
+    text = ("docker: Error response from daemon: container 0f0f encountered an error during "
+            "CreateContainer: failure in a Windows system call: The virtual machine could not be "
+            "started because a required feature is not installed. (0xc0370102)")  # fmt: skip
+    body = explain(client, text)
+    assert body["found"]["meaning"] == "hyperv-not-installed"
+    assert body["needs"] == [] and "not a version problem" in body["summary"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "hello world", '{"kind": "Pod"}', "Microsoft Windows [Version 10.0.20348.2700]"],
+    ids=["empty-json-text", "blank", "prose", "json", "version-alone"],
+)
+def test_text_with_no_error_is_not_recognised(registry, client, text):
+    mark = registry.mark()
+    answer = client.post("/explain", json={"text": text, "host": "10.0.20348.2700"})
+    if not text:
+        assert answer.status_code == 422 and "text" in answer.json["errors"]
+        return
+    body = answer.json
+    assert body["recognised"] is False and body["compat"] is None and body["fixes"] == []
+    assert len(body["accepts"]) >= 6 and body["found"] == {}
+    assert registry.request_count(since=mark) == 0
+
+
+def test_text_plain_in_and_out(registry, client):
+    text, _ = seed_pod(registry)
+    answer = client.post(
+        "/explain?host=10.0.16299.19",
+        data=text.encode(),
+        headers={"Content-Type": "text/plain", "Accept": "text/plain"},
+    )
+    assert answer.status_code == 200 and answer.mimetype == "text/plain"
+    lines = answer.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("The pod fabrikamfiber.web-789699744-rqv6p fails")
+    assert any(line.startswith("- rebuild: FROM") for line in lines)
+    as_json = client.post("/explain", data=text.encode(), headers={"Content-Type": "text/plain"})
+    assert as_json.json["needs"] == ["host"]
+
+
+def test_limits_and_bad_fields(client):
+    big = "x" * (256 * 1024 + 1)
+    assert (
+        client.post("/explain", data=big, headers={"Content-Type": "text/plain"}).status_code == 413
+    )
+    too_long = client.post("/explain", json={"text": "é" * (128 * 1024 + 1)})
+    assert too_long.status_code == 413 and too_long.json["errors"]["text"]
+    huge = client.post(
+        "/explain", data=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "text/plain"}
+    )
+    assert huge.status_code == 413
+    seed = read("seed-docker-run.txt")
+    bad_host = client.post("/explain", json={"text": seed, "host": "hyperv"})
+    assert bad_host.status_code == 422 and "host" in bad_host.json["errors"]
+    bad_image = client.post("/explain", json={"text": seed, "image": "UPPER/Case::"})
+    assert bad_image.status_code == 422 and "image" in bad_image.json["errors"]
+    not_object = client.post("/explain", data="[1]", headers={"Content-Type": "application/json"})
+    assert not_object.status_code == 400
+    assert not_object.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_registry_outside_the_allow_list_is_never_asked(registry, client):
+    mark = registry.mark()
+    body = explain(client, read("seed-docker-service-ps.txt"), host="10.0.16299.125")
+    assert body["image_error"]["type"] == "/problems/registry-not-allowed"
+    assert body["compat"] is None and "could not be looked up" in body["summary"]
+    assert registry.request_count(since=mark) == 0
+
+
+def test_cli_explain_reads_stdin(registry, monkeypatch, capsys):
+    text, _ = seed_pod(registry)
+    monkeypatch.setenv("WINCOMPAT_INSECURE_REGISTRIES", registry.host)
+    monkeypatch.setenv("WINCOMPAT_ALLOWED_REGISTRIES", "")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["explain", "--host", "10.0.16299.19"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("The pod fabrikamfiber.web-789699744-rqv6p") and "fix (rebuild)" in out
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"nothing here")))
+    assert main(["explain", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["recognised"] is False
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["explain", "--host", "hyperv"]) == 2
+    assert "host" in capsys.readouterr().err
