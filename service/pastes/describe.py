@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from service.pastes.reading import Reading, excerpt, line_of
 
 _START = re.compile(
-    r"^(?P<indent>[ \t]*)Name:\s+(?P<name>\S+)[ \t]*\n(?:.*\n){0,2}?[ \t]*Namespace:", re.MULTILINE
+    r"^(?P<indent>[ \t]*)Name:[ \t]+(?P<name>\S+)[ \t]*\n(?:.*\n){0,2}?[ \t]*Namespace:",
+    re.MULTILINE,
 )
-_KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z][\w .()/-]*?):(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+_KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z][\w .()/-]*?):(?:[ \t]+(?P<value>.*))?$")
 _IMAGE_ID_SCHEMES = re.compile(r"^(?:docker-pullable|docker|containerd|cri-o)://")
 _EVENT_TIMES = re.compile(r"\(x(?P<n>\d+) over [^)]*\)")
 _FAILED_EVENT = re.compile(r"\bWarning\s+Failed\b")  # BackOff counts waits, not failures
@@ -59,10 +60,11 @@ class _Walker:
             return
         indent = len(text) - len(text.lstrip(" "))
         match = _KEY.match(text)
+        value = (match.group("value") or "").rstrip() if match else ""
         if indent <= self.base and match:
-            self._top(match.group("key"), match.group("value") or "")
+            self._top(match.group("key"), value)
         elif self.section in _CONTAINER_SECTIONS and match:
-            self._container(indent, match.group("key"), match.group("value") or "")
+            self._container(indent, match.group("key"), value)
         elif self.section == "Node-Selectors" and indent > self.base:
             self.pod.selectors.append(text.strip())
         elif self.section == "Events" and indent > self.base:

@@ -24,10 +24,12 @@ from service.pastes.reading import Reading, excerpt, line_of
 _CODE = re.compile(r"\b0x([c8])037([0-9a-f]{4})\b", re.IGNORECASE)
 _SYSTEM_CALL = re.compile(
     r"encountered an error during (?P<op>[\w:]+): failure in a Windows system call: "
-    r"(?P<message>[^(\n\"\\]*[^(\s\"\\])"
+    r"(?P<message>[^(\n\"\\]{0,400}[^(\s\"\\])"
 )
 # hcsshim's SystemError as containerd prints it: `hcs::CreateComputeSystem <id>: <message>`
-_HCSSHIM_ERROR = re.compile(r"(?P<op>hcs::\w+(?:::\w+)?) [\w.-]+: (?P<message>[A-Z][^:\n(\"\\]*)")
+_HCSSHIM_ERROR = re.compile(
+    r"(?P<op>hcs::\w+(?:::\w+)?) [\w.-]+: (?P<message>[A-Z][^:\n(\"\\]{0,400})"
+)
 _HV_PARTITION = re.compile(r'HvPartition\\*"\s*:\s*(true|false)', re.IGNORECASE)
 _DOCKER_RUN_ERROR = re.compile(r"docker(?:\.exe)?: Error response from daemon: ", re.IGNORECASE)
 _PULL_REFUSAL = re.compile(
@@ -36,7 +38,7 @@ _PULL_REFUSAL = re.compile(
 )
 _NO_MATCHING_MANIFEST = re.compile(
     r"no matching manifest for windows(?:\((?P<v1>\d+\.\d+\.\d+(?:\.\d+)?)\))?/(?P<arch>\w+)"
-    r"(?:/\w+)?(?:\s+(?P<v2>\d+\.\d+\.\d+(?:\.\d+)?))?\s+in the manifest list entries",
+    r"(?:/\w+)?(?:[ \t]+(?P<v2>\d+\.\d+\.\d+(?:\.\d+)?))?[ \t]+in the manifest list entries",
     re.IGNORECASE,
 )
 _NO_PLATFORM_MATCH = re.compile(r"no match for platform in manifest", re.IGNORECASE)
@@ -44,11 +46,11 @@ _UNPACK_IMAGE = re.compile(r'failed to pull and unpack image \\*"(?P<image>[^"\\
 _KUBELET_PULL = re.compile(r'Failed to pull image \\*"(?P<image>[^"\\\s]+)\\*"')
 _COMMAND = re.compile(
     r"(?:^|[\s>$#])docker(?:\.exe)?\s+(?:container\s+|image\s+)?(?P<verb>run|create|pull)\s+"
-    r"(?P<args>[^\n]*)",
+    r"(?P<args>[^\n]{0,4096})",
     re.IGNORECASE,
 )
 _VER = re.compile(r"Microsoft Windows \[Version \d+\.\d+\.\d+(?:\.\d+)?\]")
-_OS_BUILD = re.compile(r"Microsoft Windows Server[^\n]*?\(OS Build \d+(?:\.\d+)?\)")
+_OS_BUILD = re.compile(r"Microsoft Windows Server[^\n]{0,80}?\(OS Build \d+(?:\.\d+)?\)")
 
 # `docker run` flags that take no value; every other flag without `=` takes the next word.
 _BOOLEAN_FLAGS = frozenset(

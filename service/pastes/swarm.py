@@ -12,9 +12,9 @@ from service.pastes.reading import Reading, excerpt, line_of
 
 _GAP = r"(?:[ \t]*\t[ \t]*| {2,})"  # two spaces or a tab: the tabwriter's padding
 _PS_HEADER = re.compile(
-    rf"^\s*ID{_GAP}NAME{_GAP}IMAGE{_GAP}NODE{_GAP}DESIRED STATE{_GAP}CURRENT STATE", re.MULTILINE
+    rf"^[ \t]*ID{_GAP}NAME{_GAP}IMAGE{_GAP}NODE{_GAP}DESIRED STATE{_GAP}CURRENT STATE", re.MULTILINE
 )
-_LS_HEADER = re.compile(rf"^\s*ID{_GAP}NAME{_GAP}MODE{_GAP}REPLICAS{_GAP}IMAGE", re.MULTILINE)
+_LS_HEADER = re.compile(rf"^[ \t]*ID{_GAP}NAME{_GAP}MODE{_GAP}REPLICAS{_GAP}IMAGE", re.MULTILINE)
 _TASK_ID = re.compile(r"[a-z0-9]{12,25}")
 _SLOT = re.compile(r"\.(?:\d+|[a-z0-9]{25})$")  # replicated slot or global task's node id
 _COLUMNS = re.compile(_GAP)
