@@ -228,9 +228,20 @@ def test_unexpected_exit_names_its_known_problems(registry, client):
     body = explain(client, text, host="10.0.26100.3194")
     error = body["found"]["errors"][0]
     assert (error["code"], error["version_problem"]) == ("0xc0370106", "known-problem")
-    assert "image-revision-newer-2025" in body["summary"]
     assert body["compat"]["isolation"]["process"]["verdict"] == "supported"
-    assert "do not explain it" in body["summary"]
+    assert "known problem image-revision-newer-2025" in body["summary"]
+    assert "revision (4000) is newer than the host's (3194)" in body["summary"]
+    update = next(f for f in body["fixes"] if f["action"] == "update-host")
+    assert update["host_version"] == "10.0.26100.4000"
+
+
+def test_unexpected_exit_on_a_pair_that_should_run(registry, client):
+    text, _ = written(
+        registry, "docker-run-unexpected-exit.txt", [PlatformSpec(os_version="10.0.26100.3000")]
+    )
+    body = explain(client, text, host="10.0.26100.3194")
+    assert body["fixes"] == [] and "do not explain it" in body["summary"]
+    assert "field symptom of known problems: image-revision-newer-2025" in body["summary"]
 
 
 def test_invalid_layer_message_without_its_code(registry, client):

@@ -14,7 +14,7 @@ from service.compat.assessment import Assessment, assess, host_from_text, parse_
 from service.compat.rules import Host
 from service.compat.selection import select_platform
 from service.compat.versions import InvalidVersion
-from service.explain import hcs_codes, sentences
+from service.explain import hcs_codes, known, sentences
 from service.explain.fixes import Target, concrete_fixes
 from service.pastes.failures import ACCEPTED, Paste, read_failure
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
@@ -179,6 +179,15 @@ def _judge_version(text: str, host: Host, q: Question, warnings: list[str]) -> J
     return Judged(a, render.answer(a, render.version_image(parsed.version)), None)
 
 
+def _revision_fix(a: Assessment | None, found: dict, fixes: list[dict]) -> list[dict]:
+    """An HCS failure on a pair the rules allow, whose image revision is newer than the host's:
+    the known problem's fix, updating the host."""
+    update = known.update_host_fix(a) if a and found.get("error") else None
+    if update is None or any(f["action"] == "update-host" for f in fixes):
+        return []
+    return [update]
+
+
 def _unrecognised() -> dict:
     return {
         "recognised": False,
@@ -228,6 +237,7 @@ def explain(q: Question, lookup: Lookup) -> dict:
         isolation=found.get("isolation"),
     )
     fixes = concrete_fixes(judged.assessment, target) if judged.assessment else []
+    fixes += _revision_fix(judged.assessment, found, fixes)
     answer = {
         "recognised": True,
         "found": found,

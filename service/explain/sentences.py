@@ -6,6 +6,7 @@ from __future__ import annotations
 from service.compat import catalog
 from service.compat.assessment import Assessment
 from service.compat.rules import Verdict
+from service.explain import known
 
 UNRECOGNISED = (
     "wincompat found no container error it knows in this text (a docker run error, docker "
@@ -36,13 +37,18 @@ def _subject(found: dict) -> str:
 def _event(found: dict) -> str:
     primary = next((e for e in found.get("errors", []) if e["code"] == found.get("error")), None)
     failures = found.get("failures")
-    times = f" ({failures} failed attempts)" if failures and failures > 1 else ""
+    times = f", {failures} times so far," if failures and failures > 1 else ""
     if primary:
         what = f"fails with HCS error {primary['code']}"
         if primary["name"]:
-            what += f" ({primary['name']}: {primary['description'].rstrip('.')})"
+            what += f" ({primary['name']}: {_lower(primary['description'])})"
         return what + times
     return _REFUSALS.get(str(found.get("refusal")), "failed") + times
+
+
+def _lower(sentence: str) -> str:
+    sentence = sentence.rstrip(".")
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _named(version, kind: str = catalog.SERVER) -> str:
@@ -57,7 +63,7 @@ def _why(found: dict, a: Assessment) -> str:
     pair = f"its image is {_named(a.image)} and {where} runs {host}"
     if a.process.verdict is Verdict.SUPPORTED:
         return f"; yet {pair}, which process isolation supports, so the versions do not explain it"
-    return f" because {pair}: {a.process.reason.rstrip('.')}"
+    return f" because {pair}: {_lower(a.process.reason)}"
 
 
 def _fix_clause(fixes: list[dict], found: dict, a: Assessment) -> str:
@@ -98,10 +104,17 @@ def _needs(needs: list[str], found: dict) -> str:
     return (" " + " ".join(said)) if said else ""
 
 
-def _known(found: dict) -> str:
+def _known(found: dict, a: Assessment | None) -> str:
     ids = [k for e in found.get("errors", []) for k in e["known_problems"]]
     if not ids:
         return ""
+    matched = known.revision_problem(a) if a else None
+    if matched and matched in ids:
+        return (
+            f" The image's revision ({a.image.revision}) is newer than the host's "
+            f"({a.host.version.revision}): that is known problem {matched}, which this code "
+            "has been the field symptom of."
+        )
     return f" This code has been the field symptom of known problems: {', '.join(ids)}."
 
 
@@ -123,7 +136,7 @@ def summary(
     if image_error:
         text += f" The image {found.get('image')} could not be looked up: {image_error['detail']}"
         text = text.rstrip(".") + "."
-    text += _not_version(found) + _known(found)
+    text += _not_version(found) + _known(found, a)
     if a is not None:
         text += _fix_clause(fixes, found, a)
     return text + _needs(needs, found)
