@@ -123,8 +123,9 @@ def test_seed_swarm_service(registry, client):
     assert fixes["hyperv"]["daemon_json"] == {"exec-opts": ["isolation=hyperv"]}
     assert "WIN-BSTMQDRQC2E" in fixes["hyperv"]["detail"]
     assert fixes["schedule"]["commands"] == [
-        "docker node update --label-add OsVersion=10.0.14393 NODE",
-        'docker service update --constraint-add "node.labels.OsVersion==10.0.14393" angry_liskov',
+        "docker node update --label-add OsVersion=10.0.14393.1715 NODE",
+        'docker service update --constraint-add "node.labels.OsVersion==10.0.14393.1715" '
+        "angry_liskov",
     ]
     assert body["summary"].startswith("The service angry_liskov fails with HCS error 0xc0370101")
 

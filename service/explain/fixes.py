@@ -140,7 +140,7 @@ def _schedule(remedy: Remedy, a: Assessment, target: Target) -> dict:
             )
         return fix
     if target.orchestrator == "swarm":
-        value = f"10.0.{image_build}"
+        value = f"10.0.{revision}" if revision else f"10.0.{image_build}"  # WS2016: revision too
         service = target.service or "SERVICE"
         commands = [
             f"docker node update --label-add OsVersion={value} NODE",
