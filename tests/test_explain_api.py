@@ -338,3 +338,71 @@ def test_cli_explain_reads_stdin(registry, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     assert main(["explain", "--host", "hyperv"]) == 2
     assert "host" in capsys.readouterr().err
+
+
+def test_a_big_noisy_paste_up_to_the_limit_is_read(registry, client):
+    text, image = seed_pod(registry)
+    noisy = "\x1b[32m" + text.replace("\n", "\r\n") + "\x1b[0m"
+    padding = "log line that is no error at all\n" * ((200 * 1024 - len(noisy)) // 33)
+    body = explain(client, padding + noisy, host="10.0.16299.19")
+    assert len((padding + noisy).encode()) > 64 * 1024  # more than /compat's body limit
+    assert body["found"]["pod"] == "fabrikamfiber.web-789699744-rqv6p"
+    assert body["found"]["image"] == image and body["compat"] is not None
+
+
+def test_host_from_a_pasted_ver_line(registry, client):
+    repo = registry.new_repo("team/app")
+    registry.push_image(repo, "1.0", [PlatformSpec(os_version="10.0.17763.5329")])
+    image = f"{registry.host}/{repo}:1.0"
+    text = (
+        "C:\\> ver\n\nMicrosoft Windows [Version 10.0.20348.2700]\n\n"
+        f"C:\\> docker run --rm {image}\n" + read("seed-docker-run.txt")
+    )
+    body = explain(client, text)
+    assert body["found"]["host"]["os_version"] == "10.0.20348.2700"
+    assert body["found"]["host"]["from"] == "the pasted version line"
+    assert body["needs"] == [] and body["compat"]["recommended_isolation"] == "hyperv"
+
+
+def test_hyperv_is_not_offered_when_the_run_already_used_it(registry, client):
+    repo = registry.new_repo("team/app")
+    registry.push_image(repo, "1.0", [PlatformSpec(os_version="10.0.17763.5329")])
+    text = read("seed-docker-run.txt").replace('"HvPartition":false', '"HvPartition":true')
+    body = explain(client, text, image=f"{registry.host}/{repo}:1.0", host="10.0.20348.2700")
+    assert body["found"]["isolation"] == "hyperv"
+    assert "hyperv" not in {f["action"] for f in body["fixes"]}
+    assert {"rebuild", "schedule"} <= {f["action"] for f in body["fixes"]}
+
+
+def test_the_image_field_wins_over_the_paste_and_failures_are_problems(registry, client):
+    text, _ = seed_pod(registry)
+    missing = f"{registry.host}/{registry.new_repo('team/none')}:1.0"
+    body = explain(client, text, image=missing, host="10.0.16299.19")
+    assert body["found"]["image"] == missing
+    assert body["image_error"]["type"] == "/problems/image-not-found"
+    assert body["compat"] is None and body["fixes"] == []
+
+
+def test_several_codes_in_one_paste_lead_with_the_version_one(client):
+    text = (
+        "first try: hcsshim::System::Start failed (0xc0370102)\n"
+        + read("seed-docker-run.txt")
+        + "\nlater: 0xC037010E\n"
+    )
+    body = explain(client, text)
+    assert [e["code"] for e in body["found"]["errors"]] == [
+        "0xc0370102",
+        "0xc0370101",
+        "0xc037010e",
+    ]
+    assert body["found"]["error"] == "0xc0370101" and body["needs"] == ["host", "image"]
+
+
+def test_nodes_are_not_read_yet_and_say_so(client):
+    body = explain(client, read("seed-docker-run.txt"), nodes={"kind": "List", "items": []})
+    assert any("nodes" in w for w in body["warnings"])
+
+
+def test_bad_host_type_is_a_422(client):
+    answer = client.post("/explain", json={"text": "0xc0370101", "host_type": "desktop"})
+    assert answer.status_code == 422 and "host_type" in answer.json["errors"]
