@@ -220,6 +220,9 @@ def test_no_matching_manifest_on_windows_10(registry, client):
     assert body["found"]["host"]["os_version"] == "10.0.19045"
     assert body["found"]["host"]["type"] == "client"
     assert body["compat"]["compatible"] is False and body["found"]["image"] == image
+    (rebuild,) = body["fixes"]  # no tag runs with process isolation on Windows 10 22H2
+    # the tag as the catalog spells it (main's catalog has the published case, 20H2)
+    assert (rebuild["tag"].upper(), rebuild["isolation"]) == ("20H2", "hyperv")
 
 
 def test_unexpected_exit_names_its_known_problems(registry, client):

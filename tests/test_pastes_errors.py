@@ -102,6 +102,15 @@ CASES = [
          "operation": "hcs::CreateComputeSystem"},
     ),
     (
+        "old-hcsshim-format",
+        "Error response from daemon: hcsshim::CreateComputeSystem 5b7f: The container operating "
+        "system does not match the host operating system.",
+        ["hcs-error"],
+        {"operation": "hcsshim::CreateComputeSystem",
+         "system_message": "The container operating system does not match the host operating "
+                           "system."},
+    ),
+    (
         "unexpected-exit",
         paste("docker-run-unexpected-exit.txt"),
         ["docker-run-error", "hcs-error", "docker-run-command"],

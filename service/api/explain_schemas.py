@@ -135,6 +135,7 @@ class FixSchema(ma.Schema):
     update = ma.fields.String()
     host_version = ma.fields.String()
     build = ma.fields.Integer()
+    isolation = ma.fields.String()
 
 
 class ImageErrorSchema(ma.Schema):

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from service.compat import catalog
 from service.compat.assessment import Assessment
-from service.compat.remedies import BUILD_LABEL, HYPERV_DAEMON_JSON, Remedy
-from service.compat.rules import Verdict
+from service.compat.remedies import BUILD_LABEL, DEFAULT_BASE, HYPERV_DAEMON_JSON, Remedy
+from service.compat.rules import Isolation, Verdict, judge
+from service.compat.versions import WindowsVersion
 
 OS_LABEL = "kubernetes.io/os"
 REVISION_LABEL = "beta.kubernetes.io/osbuild"  # the seed document's label for WS2016 revisions
@@ -38,6 +39,7 @@ class Target:
     service: str | None
     pod: str | None
     isolation: str | None  # the isolation the failed run used, when the paste says
+    repository: str = DEFAULT_BASE  # the base repository a rebuild names
 
 
 def _rebuild(remedy: Remedy) -> dict:
@@ -159,6 +161,23 @@ def _schedule(remedy: Remedy, a: Assessment, target: Target) -> dict:
     return {"action": "schedule", "detail": f"Run it on {runs}.", "host_builds": builds}
 
 
+def _hyperv_rebuild(a: Assessment, target: Target) -> dict | None:
+    """When no base tag runs on the host with process isolation (Windows 10, 23H2), the newest
+    one that runs with Hyper-V, judged by the rules; Docker uses Hyper-V there by default."""
+    host = a.host
+    releases = [r for r in catalog.RELEASES if r.kind == catalog.SERVER and r.has_images and r.tag]
+    for release in sorted(releases, key=lambda r: r.build, reverse=True):
+        candidate = WindowsVersion(host.version.major, host.version.minor, release.build)
+        if judge(host, candidate, Isolation.HYPERV).verdict is Verdict.SUPPORTED:
+            image = f"{target.repository}:{release.tag}"
+            detail = (
+                f"FROM {image}, run with --isolation=hyperv (Docker's default on Windows 10/11)"
+            )
+            return {"action": "rebuild", "detail": detail, "tag": release.tag,
+                    "base_image": image, "isolation": "hyperv"}  # fmt: skip
+    return None
+
+
 def concrete_fixes(a: Assessment, target: Target) -> list[dict]:
     """Fixes in the order to try them; none when process isolation is supported."""
     if a.process.verdict is Verdict.SUPPORTED:
@@ -174,4 +193,9 @@ def concrete_fixes(a: Assessment, target: Target) -> list[dict]:
             fixes.append(_schedule(remedy, a, target))
         else:
             fixes.append({"action": remedy.action, "detail": remedy.detail, **dict(remedy.fields)})
+    stuck = a.hyperv.verdict is not Verdict.SUPPORTED and not any(
+        f["action"] == "rebuild" for f in fixes
+    )
+    if stuck and (rebuild := _hyperv_rebuild(a, target)):
+        fixes.insert(0, rebuild)
     return fixes

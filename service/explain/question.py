@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from service.api import render
 from service.compat import catalog
 from service.compat.assessment import Assessment, assess, host_from_text, parse_image_version
+from service.compat.remedies import DEFAULT_BASE
 from service.compat.rules import Host
 from service.compat.selection import select_platform
 from service.compat.versions import InvalidVersion
@@ -235,6 +236,7 @@ def explain(q: Question, lookup: Lookup) -> dict:
         service=found.get("service"),
         pod=found.get("pod"),
         isolation=found.get("isolation"),
+        repository=_base_repository(ref) if ref else DEFAULT_BASE,
     )
     fixes = concrete_fixes(judged.assessment, target) if judged.assessment else []
     fixes += _revision_fix(judged.assessment, found, fixes)

@@ -27,8 +27,9 @@ _SYSTEM_CALL = re.compile(
     r"(?P<message>[^(\n\"\\]{0,400}[^(\s\"\\])"
 )
 # hcsshim's SystemError as containerd prints it: `hcs::CreateComputeSystem <id>: <message>`
+# (older hcsshim: `hcsshim::CreateComputeSystem <id>: <message>`)
 _HCSSHIM_ERROR = re.compile(
-    r"(?P<op>hcs::\w+(?:::\w+)?) [\w.-]+: (?P<message>[A-Z][^:\n(\"\\]{0,400})"
+    r"(?P<op>hcs(?:shim)?::\w+(?:::\w+)?) [\w.-]+: (?P<message>[A-Z][^:\n(\"\\]{0,400})"
 )
 _HV_PARTITION = re.compile(r'HvPartition\\*"\s*:\s*(true|false)', re.IGNORECASE)
 _DOCKER_RUN_ERROR = re.compile(r"docker(?:\.exe)?: Error response from daemon: ", re.IGNORECASE)
