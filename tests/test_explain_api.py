@@ -409,3 +409,45 @@ def test_nodes_are_not_read_yet_and_say_so(client):
 def test_bad_host_type_is_a_422(client):
     answer = client.post("/explain", json={"text": "0xc0370101", "host_type": "desktop"})
     assert answer.status_code == 422 and "host_type" in answer.json["errors"]
+
+
+def test_a_healthy_pod_gets_no_diagnosis(registry, client):
+    healthy = (
+        "Name:           fabrikamfiber.web-1780117715-5c8vw\nNamespace:      plang\n"
+        "Node:           38519acs9010/10.240.0.4\nStatus:         Running\nContainers:\n"
+        "  fabrikamfiberweb:\n    Image:          patricklang/fabrikamfiber.web:latest\n"
+        "    State:          Running\n      Started:      Tue, 10 Oct 2017 01:43:42 +0000\n"
+        "    Ready:          True\n    Restart Count:  0\n"
+        "Node-Selectors: beta.kubernetes.io/os=windows\n"
+        "                beta.kubernetes.io/osbuild=14393.1715\n"
+    )  # the seed's describe after the fix (its lines 467-503), abridged
+    mark = registry.mark()
+    body = explain(client, healthy)
+    assert registry.request_count(since=mark) == 0
+    assert body["recognised"] and body["needs"] == [] and body["fixes"] == []
+    assert body["summary"] == "The pod fabrikamfiber.web-1780117715-5c8vw shows no error."
+    assert body["image_error"] is None and body["compat"] is None  # nothing was looked up
+    assert body["found"]["node_selectors"]["beta.kubernetes.io/osbuild"] == "14393.1715"
+
+
+def test_a_crash_that_is_no_version_problem(client):
+    crash = (
+        "Name:         app-1\nNamespace:    default\nNode:         akswin000001/10.0.0.5\n"
+        "Containers:\n  app:\n    Image:          contoso.azurecr.io/app:1\n"
+        "    State:          Waiting\n      Reason:       CrashLoopBackOff\n"
+        "    Last State:     Terminated\n      Reason:       Error\n      Exit Code:    1\n"
+        "    Restart Count:  7\n"
+    )
+    body = explain(client, crash)
+    assert body["needs"] == [] and body["compat"] is None
+    assert body["summary"] == (
+        "The pod app-1 is in CrashLoopBackOff (last state Terminated: Error, exit code 1), 7 "
+        "times so far. Nothing in the paste points at a version problem."
+    )
+
+
+def test_a_stuck_swarm_service_from_service_ls(client):
+    text = "\n".join(read("seed-docker-service-ps.txt").splitlines()[:2])
+    body = explain(client, text)
+    assert body["shapes"] == ["docker-service-ls"]
+    assert body["summary"].startswith("The service angry_liskov runs 0/1 replicas")

@@ -217,13 +217,13 @@ def explain(q: Question, lookup: Lookup) -> dict:
         found["image"] = str(ref)
     arch = str(found.get("arch", "amd64"))
     judged = Judged(None, None, None)
-    if ref is not None:
+    version_related = sentences.version_related(found)
+    if ref is not None and (version_related or host is not None):  # else nothing to ask
         judged = _judge_reference(ref, host, q, arch, lookup, warnings, found)
     elif host is not None and found.get("image_version"):
         judged = _judge_version(str(found["image_version"]), host, q, warnings)
     if host is not None:
         found["host"] = {**render.host(host), "from": host_from}
-    version_related = sentences.version_related(found)
     needs = []
     if version_related and host is None:
         needs.append("host")

@@ -43,7 +43,29 @@ def _event(found: dict) -> str:
         if primary["name"]:
             what += f" ({primary['name']}: {_lower(primary['description'])})"
         return what + times
-    return _REFUSALS.get(str(found.get("refusal")), "failed") + times
+    if found.get("refusal"):
+        return _REFUSALS[str(found["refusal"])] + times
+    return _state(found) + times
+
+
+def _state(found: dict) -> str:
+    """What a describe or a service table says when it names no error wincompat knows."""
+    reason, last = found.get("state_reason"), found.get("last_reason")
+    if reason or last:
+        said = f"is in {reason or found.get('last_state')}"
+        if last:
+            code = found.get("exit_code")
+            said += f" (last state {found.get('last_state')}: {last}"
+            said += f", exit code {code})" if code else ")"
+        return said
+    if found.get("replicas"):
+        return f"runs {found['replicas']} replicas"
+    return "shows no error"
+
+
+def failing(found: dict) -> bool:
+    keys = ("error", "refusal", "state_reason", "last_reason", "message", "operation")
+    return any(found.get(k) for k in keys) or bool(found.get("failures"))
 
 
 def _lower(sentence: str) -> str:
@@ -119,8 +141,10 @@ def _known(found: dict, a: Assessment | None) -> str:
 
 
 def _not_version(found: dict) -> str:
-    if version_related(found):
+    if version_related(found) or not failing(found):
         return ""
+    if not found.get("errors"):
+        return " Nothing in the paste points at a version problem."
     return " It is not a version problem: a different image or host build will not fix it."
 
 
@@ -128,11 +152,13 @@ def summary(
     found: dict, needs: list[str], a: Assessment | None, fixes: list[dict], image_error: dict | None
 ) -> str:
     text = f"{_subject(found)} {_event(found)}"
-    if a is not None:
+    if a is not None and not failing(found):
+        text += f"; {a.summary}"
+    elif a is not None:
         text += _why(found, a)
     elif found.get("image_os_versions"):
         text += f"; its image is {', '.join(found['image_os_versions'])}"
-    text = text.rstrip(".") + "."
+    text = text.rstrip(",.") + "."
     if image_error:
         text += f" The image {found.get('image')} could not be looked up: {image_error['detail']}"
         text = text.rstrip(".") + "."
