@@ -34,10 +34,25 @@ NODES_NOT_READ = "`nodes` was given, but this build does not read node lists yet
 REQUEST_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/ExplainRequest"}},
+        "application/json": {"schema": ExplainRequestSchema},
         "text/plain": {"schema": {"type": "string", "maxLength": MAX_TEXT}},
     },
 }
+
+
+def _docs() -> dict:
+    """Only the problems /explain answers with: registry failures are `image_error` in a 200."""
+    responses = {k: v for k, v in problem_docs()["responses"].items() if k in ("400", "422")}
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    responses["413"] = {
+        "description": "The paste is longer than 256 KiB",
+        "content": {"application/problem+json": problem},
+    }
+    plain = {"schema": {"type": "string"}}
+    answer = {"schema": {"$ref": "#/components/schemas/ExplainResponse"}}
+    responses["200"] = {"description": "The explanation",
+                        "content": {"application/json": answer, "text/plain": plain}}  # fmt: skip
+    return {"responses": responses}
 
 
 @blp.before_request
@@ -119,7 +134,7 @@ def _wants_text() -> bool:
 @blp.route("/explain")
 class Explain(MethodView):
     @blp.response(200, ExplainResponseSchema)
-    @blp.doc(requestBody=REQUEST_BODY, **problem_docs())
+    @blp.doc(requestBody=REQUEST_BODY, **_docs())
     def post(self):
         """Explain a failure from a paste
 
