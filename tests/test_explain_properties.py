@@ -1,0 +1,48 @@
+"""No paste, however mangled, makes explain raise: fragments of real pastes shuffled, cut and
+mixed with arbitrary text always get an answer whose shape the schema accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.api.explain_schemas import ExplainResponseSchema
+from service.explain.question import LookupFailed, Question, explain
+
+PASTES = Path(__file__).resolve().parent / "data" / "pastes"
+LINES = [
+    line
+    for path in sorted(PASTES.glob("*.txt"))
+    for line in path.read_text().replace("{IMAGE}", "127.0.0.1:5000/a/b:1").splitlines()
+]
+SCHEMA = ExplainResponseSchema()
+
+
+def refuse(ref):
+    raise LookupFailed({"type": "/problems/registry-not-allowed", "detail": f"not {ref}"})
+
+
+def _cut(line: str, data: st.DataObject) -> str:
+    return line[: data.draw(st.integers(0, len(line)))]
+
+
+fragments = st.one_of(st.sampled_from(LINES), st.text(max_size=80))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(fragments, max_size=30), st.data())
+def test_any_mix_of_real_fragments_gets_an_answer(parts, data):
+    cut = [_cut(p, data) if data.draw(st.booleans()) else p for p in parts]
+    answer = explain(Question("\n".join(cut)), refuse)
+    assert SCHEMA.validate(answer) == {}
+    assert answer["recognised"] or (answer["fixes"] == [] and answer["compat"] is None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=40), st.sampled_from(["\r\n", "\n"]))
+def test_host_given_answers_judge_or_say_why_not(parts, newline):
+    answer = explain(Question(newline.join(parts), host="10.0.20348.2700"), refuse)
+    assert SCHEMA.validate(answer) == {}
+    assert "host" not in answer["needs"]
