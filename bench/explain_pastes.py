@@ -38,6 +38,8 @@ ADVERSARIAL: dict[str, str] = {
     "`docker run` repeated": "docker run " * (N // 11),
     "`Name:`/`Namespace:` repeated": "Name: x\nNamespace: y\n" * (N // 22),
     "HCS codes repeated": "(0xc0370101)" * (N // 12),
+    "events header, then `a  ` rows": "LAST SEEN  TYPE  REASON  OBJECT  MESSAGE\n"
+    + ("a  " * 300 + "\n") * (N // 901),
 }
 
 

@@ -13,6 +13,7 @@ MODULES = (
     "service.pastes.errors",
     "service.pastes.swarm",
     "service.pastes.describe",
+    "service.pastes.events",
     "service.explain.question",
     "service.explain.hcs_codes",
 )

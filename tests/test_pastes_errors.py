@@ -102,6 +102,17 @@ CASES = [
          "operation": "hcs::CreateComputeSystem"},
     ),
     (
+        "kubectl-get-events",
+        "LAST SEEN   TYPE      REASON    OBJECT                     MESSAGE\n"
+        "2m          Normal    Pulling   pod/web-7d9c5b7f6d-x2kqp   Pulling image \"a/b:1\"\n"
+        "44s (x4 over 2m)   Warning   Failed    pod/web-7d9c5b7f6d-x2kqp   Failed to pull image "
+        '"a/b:1": rpc error: code = NotFound desc = failed to pull and unpack image '
+        '"docker.io/a/b:1": no match for platform in manifest: not found\n',
+        ["kubectl-get-events", "containerd-pull-no-match"],
+        {"pod": "web-7d9c5b7f6d-x2kqp", "failures": 4, "image": "docker.io/a/b:1",
+         "orchestrator": "kubernetes", "refusal": "no-platform-match"},
+    ),
+    (
         "old-hcsshim-format",
         "Error response from daemon: hcsshim::CreateComputeSystem 5b7f: The container operating "
         "system does not match the host operating system.",

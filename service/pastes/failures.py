@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from service.pastes.describe import read_describe_pod
 from service.pastes.errors import hcs_codes, read_errors
+from service.pastes.events import read_events
 from service.pastes.reading import Reading
 from service.pastes.swarm import read_service_ls, read_service_ps
 from service.pastes.text import clean
@@ -19,7 +20,7 @@ ACCEPTED = (
     "a `docker run` error with an HCS code, e.g. `… failure in a Windows system call: … "
     "(0xc0370101)`",
     "`docker service ps --no-trunc SERVICE` (or `docker service ls`) output",
-    "`kubectl describe pod POD` output, with its events",
+    "`kubectl describe pod POD` output, with its events (or `kubectl get events`)",
     'a kubelet/containerd pull error: `failed to pull and unpack image "…": no match for '
     "platform in manifest`",
     "Docker's pull refusal: `a Windows version 10.0.20348-based image is incompatible with a "
@@ -58,6 +59,7 @@ def read_failure(text: str) -> Paste:
     """All shapes in the paste, in order of trust: describe, service tables, then errors."""
     text = clean(text)
     found = [read_describe_pod(text), read_service_ps(text), read_service_ls(text)]
+    found.append(read_events(text))
     readings = [r for r in found if r is not None] + read_errors(text)
     facts = _merge(readings)
     codes = hcs_codes(text)
