@@ -451,3 +451,18 @@ def test_a_stuck_swarm_service_from_service_ls(client):
     body = explain(client, text)
     assert body["shapes"] == ["docker-service-ls"]
     assert body["summary"].startswith("The service angry_liskov runs 0/1 replicas")
+
+
+def test_pod_and_node_described_in_one_paste_need_no_host(registry, client):
+    text, _ = seed_pod(registry)
+    body = explain(client, text + "\n" + read("seed-kubectl-describe-node.txt"))
+    assert body["needs"] == [] and "kubectl-describe-node" in body["shapes"]
+    host = body["found"]["host"]
+    assert (host["build"], host["from"]) == (16299, "kubectl describe node 38519acs9011")
+    assert body["compat"]["isolation"]["process"]["verdict"] == "unsupported"
+    assert any("build lab" in w for w in body["warnings"])  # the kernel string has no revision
+
+
+def test_nodes_described_alone_are_no_failure(client):
+    body = explain(client, read("seed-kubectl-describe-node.txt"))
+    assert body["recognised"] is False

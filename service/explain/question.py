@@ -118,15 +118,30 @@ def _host(q: Question, paste: Paste, warnings: list[str]) -> tuple[Host | None, 
         host, notes = host_from_text(q.host, q.host_type)
         warnings.extend(notes)
         return host, "host"
-    text = paste.facts.get("host_text")
+    text, source = paste.facts.get("host_text"), paste.facts.get("host_from", "the paste")
+    if not text:
+        text, source = _node_version(paste)
     if isinstance(text, str):
         try:
             host, notes = host_from_text(text, q.host_type)
         except (InvalidVersion, ValueError):
             return None, None
         warnings.extend(notes)
-        return host, str(paste.facts.get("host_from", "the paste"))
+        return host, str(source)
     return None, None
+
+
+def _node_version(paste: Paste) -> tuple[str | None, str | None]:
+    """The failing node's Kernel Version from a `kubectl describe node` in the same paste; with
+    no node named, the only node described."""
+    versions = paste.facts.get("node_versions")
+    if not isinstance(versions, dict) or not versions:
+        return None, None
+    node = paste.facts.get("node")
+    if not node and len(versions) == 1:
+        node = next(iter(versions))
+    text = versions.get(str(node)) if node else None
+    return (text, f"kubectl describe node {node}") if text else (None, None)
 
 
 def _reference(q: Question, found: dict, warnings: list[str]) -> ImageReference | None:

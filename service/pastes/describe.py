@@ -164,3 +164,29 @@ def read_describe_pod(text: str) -> Reading | None:
         excerpt(f"Name: {start.group('name')}"),
         _facts(walker.pod),
     )
+
+
+_NODE_NAME = re.compile(r"^[ \t]*Name:[ \t]+(?P<name>\S+)[ \t]*$", re.MULTILINE)
+_KERNEL = re.compile(r"^[ \t]*Kernel Version:[ \t]+(?P<kernel>[^\n]{1,200}?)[ \t]*$", re.MULTILINE)
+MAX_NODES = 100
+
+
+def read_describe_node(text: str) -> Reading | None:
+    """`kubectl describe node` (beyond the spec): each node's name and its System Info
+    `Kernel Version`, so a pod's node can be judged from the same paste."""
+    names = list(_NODE_NAME.finditer(text))[: MAX_NODES + 1]
+    versions: dict[str, str] = {}
+    for i, name in enumerate(names):
+        end = names[i + 1].start() if i + 1 < len(names) else len(text)
+        kernel = _KERNEL.search(text, name.end(), end)
+        if kernel and len(versions) < MAX_NODES:
+            versions[name.group("name")] = kernel.group("kernel")
+    if not versions:
+        return None
+    first = next(n for n in names if n.group("name") in versions)
+    return Reading(
+        "kubectl-describe-node",
+        line_of(text, first.start()),
+        excerpt(f"Name: {first.group('name')}"),
+        {"node_versions": versions},
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.pastes.describe import read_describe_pod
+from service.pastes.describe import read_describe_node, read_describe_pod
 from service.pastes.errors import hcs_codes, read_errors
 from service.pastes.events import read_events
 from service.pastes.reading import Reading
@@ -30,6 +30,9 @@ ACCEPTED = (
 )
 
 
+HOST_ONLY = frozenset({"host-version", "kubectl-describe-node"})  # facts, not failures
+
+
 @dataclass(frozen=True)
 class Paste:
     readings: tuple[Reading, ...]
@@ -37,7 +40,7 @@ class Paste:
 
     @property
     def recognised(self) -> bool:
-        return any(r.shape != "host-version" for r in self.readings)
+        return any(r.shape not in HOST_ONLY for r in self.readings)
 
     @property
     def shapes(self) -> list[str]:
@@ -59,7 +62,7 @@ def read_failure(text: str) -> Paste:
     """All shapes in the paste, in order of trust: describe, service tables, then errors."""
     text = clean(text)
     found = [read_describe_pod(text), read_service_ps(text), read_service_ls(text)]
-    found.append(read_events(text))
+    found += [read_events(text), read_describe_node(text)]
     readings = [r for r in found if r is not None] + read_errors(text)
     facts = _merge(readings)
     codes = hcs_codes(text)
