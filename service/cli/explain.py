@@ -12,6 +12,7 @@ from service.cli.common import EXIT_COMPATIBLE, EXIT_ERROR, EXIT_INCOMPATIBLE, p
 NAME = "explain"
 HELP = "explain a docker/kubectl/Swarm failure from a paste on stdin"
 LIMIT = 256 * 1024  # the /explain limit; one byte more says the paste is too long
+NODES_LIMIT = 4 * 1024 * 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="the host's version, when the paste does not say it")
     parser.add_argument("--host-type", choices=("server", "client"))
     parser.add_argument("--image", help="the image reference, when the paste does not name it")
-    parser.add_argument("--nodes", help="a nodes paste (kubectl get nodes -o json) as a file")
+    parser.add_argument(
+        "--nodes", help="kubectl get nodes -o json / docker node inspect output, as a file"
+    )
     parser.add_argument("--json", action="store_true", help="print the whole JSON answer")
 
 
@@ -35,8 +38,9 @@ def _question(args: argparse.Namespace, text: str) -> dict:
     for field in ("host", "host_type", "image"):
         if getattr(args, field):
             question[field] = getattr(args, field)
-    if args.nodes:
-        question["nodes"] = json.loads(Path(args.nodes).read_text())
+    if args.nodes:  # JSON or YAML text, as /explain takes it; bounded like a paste
+        with Path(args.nodes).open("rb") as handle:
+            question["nodes"] = handle.read(NODES_LIMIT).decode("utf-8", errors="replace")
     return question
 
 
