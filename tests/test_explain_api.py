@@ -466,3 +466,15 @@ def test_pod_and_node_described_in_one_paste_need_no_host(registry, client):
 def test_nodes_described_alone_are_no_failure(client):
     body = explain(client, read("seed-kubectl-describe-node.txt"))
     assert body["recognised"] is False
+
+
+def test_a_code_outside_the_table_gets_no_verdict_on_versions(client):
+    body = explain(client, "docker: Error response from daemon: hcs failed (0xc03701ff)")
+    error = body["found"]["errors"][0]
+    assert (error["code"], error["version_problem"], error["name"]) == (
+        "0xc03701ff",
+        "unknown",
+        None,
+    )
+    assert "cannot say whether the versions are the cause" in body["summary"]
+    assert "not a version problem" not in body["summary"] and body["needs"] == []

@@ -60,10 +60,11 @@ class HcsErrorSchema(ma.Schema):
     description = ma.fields.String(required=True)
     version_problem = ma.fields.String(
         required=True,
-        validate=validate.OneOf(("mismatch", "known-problem", "no")),
+        validate=validate.OneOf(("mismatch", "known-problem", "unknown", "no")),
         metadata={
             "description": "mismatch: the code says the image does not fit the host; "
-            "known-problem: a generic code that known version problems produce; no."
+            "known-problem: a generic code that known version problems produce; unknown: a code "
+            "outside the table; no: not a version problem."
         },
     )
     known_problems = ma.fields.List(ma.fields.String())

@@ -61,7 +61,7 @@ def _errors(paste: Paste) -> list[dict]:
                 "name": entry.name if entry else None,
                 "meaning": entry.slug if entry else "unknown-hcs-code",
                 "description": entry.meaning if entry else "A code outside hcsshim's HCS table.",
-                "version_problem": entry.version if entry else "no",
+                "version_problem": entry.version if entry else "unknown",
                 "known_problems": list(entry.known_problems) if entry else [],
             }
         )
@@ -69,7 +69,7 @@ def _errors(paste: Paste) -> list[dict]:
 
 
 def _primary(errors: list[dict]) -> dict | None:
-    order = {"mismatch": 0, "known-problem": 1, "no": 2}
+    order = {"mismatch": 0, "known-problem": 1, "unknown": 2, "no": 3}
     return min(errors, key=lambda e: order[e["version_problem"]]) if errors else None
 
 

@@ -23,7 +23,8 @@ _REFUSALS = {
 
 def version_related(found: dict) -> bool:
     errors = found.get("errors") or []
-    return bool(found.get("refusal")) or any(e["version_problem"] != "no" for e in errors)
+    related = ("mismatch", "known-problem")
+    return bool(found.get("refusal")) or any(e["version_problem"] in related for e in errors)
 
 
 def _subject(found: dict) -> str:
@@ -145,6 +146,11 @@ def _not_version(found: dict) -> str:
         return ""
     if not found.get("errors"):
         return " Nothing in the paste points at a version problem."
+    if any(e["version_problem"] == "unknown" for e in found["errors"]):
+        return (
+            " wincompat's HCS table (hcsshim's) has no entry for this code, so it cannot say "
+            "whether the versions are the cause."
+        )
     return " It is not a version problem: a different image or host build will not fix it."
 
 
