@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import sys
 import time
@@ -14,7 +13,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-LOOPBACK = "127.0.0.1"
 HOST_VERSION = "10.0.20348.2700"  # the host every question asks about
 IMAGE_VERSION = "10.0.20348.2113"  # the os.version of every pushed image
 WORKERS = 2  # WEB_CONCURRENCY for both gunicorn apps
@@ -30,10 +28,9 @@ def setup_paths() -> None:
             sys.path.insert(0, str(path))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
+setup_paths()
+# One free-port helper and loopback address, shared with the tests.
+from helpers import LOOPBACK, free_port  # noqa: E402, F401
 
 
 def clean_env() -> dict[str, str]:

@@ -12,15 +12,24 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, explain, meta, problems
+from service.api import compat, explain, fleet, meta, problems
+from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
 from service.api.schemas import ProblemSchema
-from service.config import Config
+from service.clock import SYSTEM, Clock
+from service.compat import known_problems
+from service.config import Config, ConfigError
 from service.registry.guard import Guard
 
 VERSION = "0.1.0"
 # One line per question's blueprint; a new endpoint module adds its own here.
-BLUEPRINTS = (compat.blp, meta.blp, explain.blp)
+BLUEPRINTS = (
+    compat.blp,
+    meta.blp,
+    known_problems_api.blp,
+    fleet.blp,
+    explain.blp,
+)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -37,6 +46,7 @@ class Services:
     resolver: Any
     guard: Guard
     answers: AnswerCache
+    clock: Clock
 
 
 class WincompatApi(Api):
@@ -49,16 +59,33 @@ class WincompatApi(Api):
         problems.register(self._app)
 
 
-def build_resolver(config: Config):
+def start_problem(config: Config | None = None) -> str | None:
+    """What stops the service from starting, as one line for a person, or None. Called
+    before gunicorn forks, so a bad setting is one clear line instead of failing workers."""
+    try:
+        config = config or Config.from_env()
+        known_problems.load(config.known_problems_file)
+    except (ConfigError, known_problems.KnownProblemsError) as exc:
+        return f"wincompat cannot start: {exc}"
+    return None
+
+
+def build_resolver(config: Config, clock: Clock = SYSTEM):
     from service.cache.resolver import Resolver
     from service.registry.client import RegistryClient
 
-    return Resolver(RegistryClient(config), config)
+    return Resolver(RegistryClient(config), config, clock=clock)
 
 
-def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
+def create_app(
+    config: Config | None = None, *, resolver: Any = None, clock: Clock = SYSTEM
+) -> Flask:
+    """The app; `clock` times every cache (tests pass a fake one and move it)."""
     config = config or Config.from_env()
+    # Validated before anything else: a bad file stops the start (KnownProblemsError).
+    known_problems.install(known_problems.load(config.known_problems_file))
     app = Flask("wincompat")
+    app.json.sort_keys = False  # fields go out in the order the response schema declares them
     app.config.update(
         API_TITLE="wincompat",
         API_VERSION=VERSION,
@@ -70,8 +97,9 @@ def create_app(config: Config | None = None, *, resolver: Any = None) -> Flask:
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    resolver = resolver or build_resolver(config)
-    services = Services(config, resolver, Guard(config), AnswerCache(config.cache_size))
+    resolver = resolver or build_resolver(config, clock)
+    answers = AnswerCache(config.cache_size, clock=clock)
+    services = Services(config, resolver, Guard(config), answers, clock)
     app.extensions["wincompat"] = services
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:

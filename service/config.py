@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DEFAULT_ALLOWED = (
     "mcr.microsoft.com",
@@ -62,8 +62,7 @@ class Config:
     max_manifest_bytes: int = 4 * 1024 * 1024
     registry_retries: int = 2
     retry_after_max: float = 5.0
-    # Extra, non-environment knobs tests may set.
-    extra: Mapping[str, object] = field(default_factory=dict)
+    known_problems_file: str | None = None  # adds to / overrides the shipped known problems
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -84,4 +83,5 @@ class Config:
             ),
             registry_retries=int(_number(env, "WINCOMPAT_REGISTRY_RETRIES", 2)),
             retry_after_max=_number(env, "WINCOMPAT_RETRY_AFTER_MAX", 5.0),
+            known_problems_file=env.get("WINCOMPAT_KNOWN_PROBLEMS", "").strip() or None,
         )

@@ -35,13 +35,14 @@ else:
 
 import glob  # noqa: E402
 import json  # noqa: E402
-import logging  # noqa: E402
 import shutil  # noqa: E402
+import sys  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
 from gunicorn.glogging import Logger as _GunicornLogger  # noqa: E402
 
 from service.config import env_number  # noqa: E402
+from service.logs import JsonFormatter  # noqa: E402  (the one JSON formatter, for gunicorn too)
 
 
 def _int_env(name: str, default: int, *, minimum: int) -> int:
@@ -160,27 +161,6 @@ class JsonLogger(_GunicornLogger):
         return atoms
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line, for gunicorn's error log and anything logged through the root
-    logger."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "pid": record.process,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            entry["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=str)
-
-
 logger_class = JsonLogger
 _LEVEL = loglevel.upper()
 logconfig_dict = {
@@ -229,6 +209,12 @@ def _clean_multiproc_dir(path: str) -> int:
 def on_starting(server) -> None:
     """Master start: the multiprocess directory exists and holds no stale worker files (a
     restarted container keeps its emptyDir, and dead pids' counters would be summed again)."""
+    from service.app import start_problem
+
+    problem = start_problem()  # e.g. a malformed WINCOMPAT_KNOWN_PROBLEMS: stop, one line
+    if problem:
+        server.log.error(problem)
+        sys.exit(2)
     path = os.environ[_MULTIPROC_ENV]
     os.makedirs(path, exist_ok=True)
     removed = _clean_multiproc_dir(path)

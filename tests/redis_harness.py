@@ -9,7 +9,6 @@ Fixtures:
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from helpers import free_port
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -25,18 +25,12 @@ __all__ = ["RedisServer", "redis_db", "redis_server"]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class RedisServer:
     """One redis-server process without persistence, in its own directory."""
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         self.workdir = workdir
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -32,12 +32,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -57,6 +55,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from helpers import (
+    DOCKER_CONFIG,
+    DOCKER_FOREIGN_LAYER,
+    DOCKER_IMAGE,
+    DOCKER_LAYER,
+    DOCKER_LIST,
+    OCI_CONFIG,
+    OCI_FOREIGN_LAYER,
+    OCI_IMAGE,
+    OCI_INDEX,
+    OCI_LAYER,
+    free_port,
+    sha256_digest,
+)
 
 from service.config import Config
 
@@ -79,38 +91,16 @@ __all__ = [
 ]
 
 REGISTRY_BINARY = "/usr/bin/docker-registry"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-DOCKER_IMAGE = "application/vnd.docker.distribution.manifest.v2+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_IMAGE = "application/vnd.oci.image.manifest.v1+json"
 _CHILD_KIND = {DOCKER_LIST: DOCKER_IMAGE, OCI_INDEX: OCI_IMAGE}
 _LAYER_TYPES = {  # image kind → (config, foreign base layer, ordinary layer) media types
-    DOCKER_IMAGE: (
-        "application/vnd.docker.container.image.v1+json",
-        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-        "application/vnd.docker.image.rootfs.diff.tar.gzip",
-    ),
-    OCI_IMAGE: (
-        "application/vnd.oci.image.config.v1+json",
-        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-        "application/vnd.oci.image.layer.v1.tar+gzip",
-    ),
+    DOCKER_IMAGE: (DOCKER_CONFIG, DOCKER_FOREIGN_LAYER, DOCKER_LAYER),
+    OCI_IMAGE: (OCI_CONFIG, OCI_FOREIGN_LAYER, OCI_LAYER),
 }
 BASIC_REALM = "harness-basic-realm"
 TOKEN_SERVICE = "harness-registry"
 TOKEN_ISSUER = "harness-token-issuer"
 _ACCESS_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) ')
 _MARK_PATH = "/v2/?harness-mark="
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _dump(doc: Any, indent: int | None) -> bytes:
@@ -164,7 +154,7 @@ class _Pusher:
         return self._server.push_authorization(repo)
 
     def blob(self, repo: str, data: bytes) -> str:
-        digest = _digest(data)
+        digest = sha256_digest(data)
         base = f"{self._server.url}/v2/{repo}/blobs/uploads/"
         started = self._session.post(base, headers=self._headers(repo), timeout=10)
         assert started.status_code == 202, (started.status_code, started.text)
@@ -182,7 +172,7 @@ class _Pusher:
         url = f"{self._server.url}/v2/{repo}/manifests/{reference}"
         answer = self._session.put(url, data=body, headers=headers, timeout=10)
         assert answer.status_code == 201, (answer.status_code, answer.text)
-        digest = _digest(body)
+        digest = sha256_digest(body)
         assert answer.headers["Docker-Content-Digest"] == digest
         return digest
 
@@ -193,7 +183,7 @@ class RegistryServer:
     name = "anonymous"
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
         self._dir = Path(tempfile.mkdtemp(prefix=f"wincompat-registry-{self.name}-"))
@@ -345,13 +335,13 @@ class RegistryServer:
         if kind in (DOCKER_IMAGE, OCI_IMAGE):
             (spec,) = platforms
             body, config = self._image_manifest(repo, spec, kind, indent)
-            digest = self.push_manifest(repo, tag or _digest(body), body, kind)
+            digest = self.push_manifest(repo, tag or sha256_digest(body), body, kind)
             return PushedImage(repo, tag, digest, kind, body, (), (config,), ())
         child_kind = _CHILD_KIND[kind]
         entries, children, configs, attested = [], [], [], []
         for spec in platforms:
             body, config = self._image_manifest(repo, spec, child_kind, indent)
-            child = self.push_manifest(repo, _digest(body), body, child_kind)
+            child = self.push_manifest(repo, sha256_digest(body), body, child_kind)
             entries.append(_entry(spec, child_kind, child, len(body)))
             children.append(child)
             configs.append(config)
@@ -360,7 +350,7 @@ class RegistryServer:
                 entries.append(entry)
                 attested.append(entry["digest"])
         body = _dump({"schemaVersion": 2, "mediaType": kind, "manifests": entries}, indent)
-        digest = self.push_manifest(repo, tag or _digest(body), body, kind)
+        digest = self.push_manifest(repo, tag or sha256_digest(body), body, kind)
         return PushedImage(
             repo, tag, digest, kind, body, tuple(children), tuple(configs), tuple(attested)
         )
@@ -380,7 +370,7 @@ class RegistryServer:
             "created": dt.datetime.now(dt.UTC).isoformat(),
             "history": [{"created_by": f"Apply image {spec.os_version or 'unknown'}"}],
             "os": spec.os,
-            "rootfs": {"type": "layers", "diff_ids": [_digest(layer)]},
+            "rootfs": {"type": "layers", "diff_ids": [sha256_digest(layer)]},
         }
         if spec.os_version and spec.version_in_config:
             config["os.version"] = spec.os_version
@@ -390,7 +380,7 @@ class RegistryServer:
         config_digest = self.push_blob(repo, config_body)
         layers = []
         if spec.foreign_base:
-            base = _digest(b"base layer " + (spec.os_version or "").encode())
+            base = sha256_digest(b"base layer " + (spec.os_version or "").encode())
             url = f"https://mcr.microsoft.com/v2/windows/servercore/blobs/{base}"
             layers.append(
                 {"mediaType": foreign_type, "size": 1251699055, "digest": base, "urls": [url]}
@@ -415,7 +405,7 @@ class RegistryServer:
                 "schemaVersion": 2,
                 "mediaType": OCI_IMAGE,
                 "config": {
-                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "mediaType": OCI_CONFIG,
                     "size": len(config),
                     "digest": config_digest,
                 },
@@ -432,7 +422,7 @@ class RegistryServer:
             },
             indent,
         )
-        digest = self.push_manifest(repo, _digest(body), body, OCI_IMAGE)
+        digest = self.push_manifest(repo, sha256_digest(body), body, OCI_IMAGE)
         return {
             "mediaType": OCI_IMAGE,
             "digest": digest,
@@ -482,6 +472,7 @@ class TokenServer:
         self.users = users
         self.lifetime = lifetime
         self.style = "token"  # or "access_token": which field carries the JWT
+        self.says_expires_in = True  # False: the answer leaves the lifetime to the client
         self.requests: list[tuple[str | None, str]] = []  # (user, scope) per request
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.certificate = _self_signed(self._key)
@@ -522,7 +513,7 @@ class TokenServer:
             self.style: token,
             "issued_at": dt.datetime.now(dt.UTC).isoformat(),
         }
-        if self.lifetime != 60:
+        if self.says_expires_in:
             answer["expires_in"] = self.lifetime
         return answer
 

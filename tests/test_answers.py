@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from helpers import FakeClock
+from helpers import DOCKER_LIST, FakeClock
 
 from service.app import create_app
 from service.cache.resolver import Resolution
 from service.compat.image import Platform, ResolvedImage
 from service.config import Config
+from service.registry.errors import RegistryUnavailable
 
 DIGEST = "sha256:" + "a" * 64
 IMAGE = ResolvedImage(
     "mcr.microsoft.com/windows/servercore:ltsc2022",
     DIGEST,
-    "application/vnd.docker.distribution.manifest.list.v2+json",
+    DOCKER_LIST,
     (Platform("windows", "amd64", "10.0.20348.2113", "sha256:" + "b" * 64),),
 )
 URL = "/compat?image=mcr.microsoft.com/windows/servercore:ltsc2022&host=10.0.20348.2700"
@@ -37,8 +38,7 @@ class CountingResolver:
 @pytest.fixture
 def setup():
     resolver, clock = CountingResolver(), FakeClock()
-    app = create_app(Config(), resolver=resolver)
-    app.extensions["wincompat"].answers.clock = clock
+    app = create_app(Config(), resolver=resolver, clock=clock)
     return app.test_client(), resolver, clock
 
 
@@ -84,8 +84,21 @@ def test_stale_answers_and_posts_are_never_replayed():
     assert fresh.calls == 2
 
 
-def test_errors_are_not_replayed(setup):
-    client, _, _ = setup
-    bad = "/compat?image=mcr.microsoft.com/windows/servercore:ltsc2022&host=hyperv"
-    assert client.get(bad).status_code == 422
-    assert client.get(bad).status_code == 422
+class FailingOnce(CountingResolver):
+    """The registry fails the first question, then answers."""
+
+    def resolve(self, ref):
+        if self.calls == 0:
+            self.calls += 1
+            raise RegistryUnavailable("mcr.microsoft.com answered 503")
+        return super().resolve(ref)
+
+
+def test_errors_are_not_replayed():
+    resolver = FailingOnce()
+    client = create_app(Config(), resolver=resolver).test_client()
+    first = client.get(URL)
+    assert first.status_code == 502 and first.json["type"] == "/problems/registry-unavailable"
+    again = client.get(URL)  # a replayed error would be the 502 again
+    assert again.status_code == 200 and again.json["cache"]["status"] == "miss"
+    assert resolver.calls == 2

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import math
-import socket
 import threading
 
 import pytest
 import redis
-from helpers import FakeClock
+from helpers import OCI_INDEX, FakeClock, free_port
 from prometheus_client import REGISTRY
 
-from service.cache.backends import Entry, LayeredCache, MemoryCache, RedisCache
+from service.cache.backends import CacheEntry, LayeredCache, MemoryCache, RedisCache
 from service.cache.redis_link import KEY_PREFIX, RedisLink, connect_redis
 from service.cache.serialise import decode_image, encode_image
 from service.compat.image import Platform, ResolvedImage
@@ -42,12 +41,12 @@ def link(redis_db, clock):
 
 
 def test_entry_times() -> None:
-    entry = Entry.create("d", 100.0, ttl=10, keep=50)
+    entry = CacheEntry.create("d", 100.0, ttl=10, keep=50)
     assert (entry.stored_at, entry.fresh_until, entry.keep_until) == (100.0, 110.0, 150.0)
     assert entry.fresh(109.9) and not entry.fresh(110.0)
     assert entry.age(130.0) == 30.0
-    assert Entry.create("d", 100.0, ttl=10).keep_until == 110.0  # keep defaults to ttl
-    forever = Entry.create("d", 100.0, ttl=None)
+    assert CacheEntry.create("d", 100.0, ttl=10).keep_until == 110.0  # keep defaults to ttl
+    forever = CacheEntry.create("d", 100.0, ttl=None)
     assert forever.fresh_until == forever.keep_until == math.inf
 
 
@@ -121,7 +120,7 @@ def test_codec_round_trip() -> None:
     image = ResolvedImage(
         "mcr.microsoft.com/windows/servercore:ltsc2022",
         "sha256:" + "a" * 64,
-        "application/vnd.oci.image.index.v1+json",
+        OCI_INDEX,
         (
             Platform("windows", "amd64", "10.0.20348.2113", "sha256:" + "b" * 64),
             Platform("linux", "arm64", None, None, variant="v8"),
@@ -270,15 +269,8 @@ def test_ping_ignores_the_breaker_so_readiness_sees_recovery(clock) -> None:
     assert link.ping() is True and not link.down
 
 
-def closed_port() -> int:
-    """A port nothing listens on: bound, then closed."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_connect_redis_fails_fast_on_a_dead_port(clock) -> None:
-    link = RedisLink(connect_redis(f"redis://127.0.0.1:{closed_port()}/0"), clock=clock)
+    link = RedisLink(connect_redis(f"redis://127.0.0.1:{free_port()}/0"), clock=clock)
     try:
         assert RedisCache(link, clock=clock).get("tag:a") is None
         assert link.down and link.ping() is False

@@ -401,9 +401,49 @@ def test_several_codes_in_one_paste_lead_with_the_version_one(client):
     assert body["found"]["error"] == "0xc0370101" and body["needs"] == ["host", "image"]
 
 
-def test_nodes_are_not_read_yet_and_say_so(client):
-    body = explain(client, read("seed-docker-run.txt"), nodes={"kind": "List", "items": []})
-    assert any("nodes" in w for w in body["warnings"])
+def _node(name, kernel, build_label=None):
+    labels = {"kubernetes.io/os": "windows"}
+    if build_label:
+        labels["node.kubernetes.io/windows-build"] = build_label
+    info = {"kernelVersion": kernel, "operatingSystem": "windows", "architecture": "amd64"}
+    return {
+        "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "status": {"nodeInfo": info},
+    }
+
+
+# `kubectl get nodes -o json` for the seed's two Windows nodes (their Kernel Version strings)
+SEED_NODES = {
+    "kind": "List",
+    "apiVersion": "v1",
+    "items": [
+        _node("38519acs9010", "10.0 14393 (14393.1715.amd64fre.rs1_release_inmarket.170906-1810)"),
+        _node("38519acs9011", "10.0 16299 (16299.0.amd64fre.rs3_release.170922-1354)"),
+    ],
+}
+
+
+def test_nodes_matched_by_the_pods_node_name(registry, client):
+    text, _ = seed_pod(registry)
+    body = explain(client, text, nodes=SEED_NODES)
+    host = body["found"]["host"]
+    assert body["needs"] == [] and host["build"] == 16299
+    assert host["from"] == "nodes: status.nodeInfo.kernelVersion of 38519acs9011"
+    assert body["compat"]["isolation"]["process"]["verdict"] == "unsupported"
+
+
+def test_nodes_as_yaml_text_and_a_node_that_is_not_listed(registry, client):
+    text, _ = seed_pod(registry)
+    other = {"kind": "List", "items": [_node("akswin000001", "10.0.20348.2655")]}
+    body = explain(client, text, nodes=json.dumps(other))
+    assert body["needs"] == ["host"]
+    assert any("38519acs9011 is not in `nodes`" in w for w in body["warnings"])
+
+
+def test_nodes_that_do_not_parse_are_a_422(client):
+    answer = client.post("/explain", json={"text": read("seed-docker-run.txt"), "nodes": 42})
+    assert answer.status_code == 422 and "nodes" in answer.json["errors"]
 
 
 def test_bad_host_type_is_a_422(client):

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.api.explain_schemas import ExplainResponseSchema
-from service.explain.question import LookupFailed, Question, explain
+from service.explain.question import Question, Registry, explain
+from service.registry.errors import RegistryError
 
 PASTES = Path(__file__).resolve().parent / "data" / "pastes"
 LINES = [
@@ -20,8 +21,22 @@ LINES = [
 SCHEMA = ExplainResponseSchema()
 
 
-def refuse(ref):
-    raise LookupFailed({"type": "/problems/registry-not-allowed", "detail": f"not {ref}"})
+class Unreachable:
+    def resolve(self, ref):
+        raise AssertionError(f"{ref} was looked up past a refusing allow-list")
+
+
+def _problem(exc: RegistryError) -> dict:
+    return {"type": "/problems/registry-not-allowed", "detail": exc.detail}
+
+
+# Every registry refused by name: the answer must still come, with image_error.
+REFUSE = Registry(Unreachable(), lambda registry: False, _problem)
+
+
+def _valid(answer: dict) -> None:
+    written = SCHEMA.dump(answer)
+    assert SCHEMA.validate(written) == {}
 
 
 def _cut(line: str, data: st.DataObject) -> str:
@@ -35,14 +50,14 @@ fragments = st.one_of(st.sampled_from(LINES), st.text(max_size=80))
 @given(st.lists(fragments, max_size=30), st.data())
 def test_any_mix_of_real_fragments_gets_an_answer(parts, data):
     cut = [_cut(p, data) if data.draw(st.booleans()) else p for p in parts]
-    answer = explain(Question("\n".join(cut)), refuse)
-    assert SCHEMA.validate(answer) == {}
+    answer = explain(Question("\n".join(cut)), REFUSE)
+    _valid(answer)
     assert answer["recognised"] or (answer["fixes"] == [] and answer["compat"] is None)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(LINES), min_size=1, max_size=40), st.sampled_from(["\r\n", "\n"]))
 def test_host_given_answers_judge_or_say_why_not(parts, newline):
-    answer = explain(Question(newline.join(parts), host="10.0.20348.2700"), refuse)
-    assert SCHEMA.validate(answer) == {}
+    answer = explain(Question(newline.join(parts), host="10.0.20348.2700"), REFUSE)
+    _valid(answer)
     assert "host" not in answer["needs"]

@@ -127,10 +127,6 @@ def test_invalid_references(text, says):
     assert says in str(caught.value).lower()
 
 
-def test_invalid_reference_is_a_value_error():
-    assert issubclass(InvalidReference, ValueError)
-
-
 def test_name_length_limit_is_inclusive():
     repo = "a" * 251  # "x.io/" + 251 = 256 characters
     with pytest.raises(InvalidReference):

@@ -69,7 +69,9 @@ def test_mcr_base_image_single_entry_list(registry, client):
     assert image.reference == f"{registry.host}/{repo}:ltsc2022"
     assert image.digest == pushed.digest
     assert image.media_type == DOCKER_LIST
-    assert image.platforms == (Platform("windows", "amd64", "10.0.20348.2113", pushed.children[0]),)
+    assert image.platforms == (
+        Platform("windows", "amd64", "10.0.20348.2113", pushed.children[0], None, "index"),
+    )
 
 
 def test_digest_agrees_with_skopeo(registry, client):
@@ -201,7 +203,9 @@ def test_single_image_manifest_is_one_platform_from_its_config(registry, client,
 
     assert image.media_type == kind
     assert image.digest == pushed.digest
-    assert image.platforms == (Platform("windows", "amd64", "10.0.26100.32230", pushed.digest),)
+    assert image.platforms == (
+        Platform("windows", "amd64", "10.0.26100.32230", pushed.digest, None, "config"),
+    )
 
 
 def test_foreign_layers_are_never_downloaded(registry, client):
@@ -347,9 +351,9 @@ def test_requests_are_counted_in_metrics(registry, client):
 def test_one_log_line_per_request_without_headers(registry, client, caplog):
     repo = registry.new_repo("app/logged")
     registry.push_image(repo, "v1", [WIN()])
-    with caplog.at_level(logging.INFO, logger="service.registry"):
+    with caplog.at_level(logging.INFO, logger="wincompat.registry"):
         client.resolve(ref_of(registry, repo, "v1"))
-    lines = [r.getMessage() for r in caplog.records if r.name == "service.registry"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "wincompat.registry"]
     assert len(lines) == 2
     assert lines[0].startswith(f"HEAD {registry.host} /v2/{repo}/manifests/v1 -> 200 in ")
     assert lines[1].startswith(f"GET {registry.host} /v2/{repo}/manifests/sha256:")
@@ -460,11 +464,15 @@ def test_token_as_access_token_without_expires_in(token_registry, tmp_path):
     client = RegistryClient(
         config_for(token_registry, docker_config=docker_config(tmp_path, token_registry))
     )
-    tokens.style, tokens.lifetime = "access_token", 60
+    tokens.style, tokens.says_expires_in = "access_token", False
     try:
-        assert client.resolve_digest(ref_of(token_registry, repo, "v1")) == pushed.digest
+        before = tokens.request_count()
+        for _ in range(3):
+            assert client.resolve_digest(ref_of(token_registry, repo, "v1")) == pushed.digest
+        # No lifetime given: the token is kept for the default 60 s, not dropped at once.
+        assert tokens.request_count() - before == 1
     finally:
-        tokens.style, tokens.lifetime = "token", 300
+        tokens.style, tokens.says_expires_in = "token", True
 
 
 def test_token_auth_wrong_password(token_registry, tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import json
 import socket
 import sys
@@ -17,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from helpers import DOCKER_CONFIG, DOCKER_IMAGE, DOCKER_LIST, sha256_digest
 from prometheus_client import REGISTRY as METRICS
 
 from service.config import Config
@@ -33,8 +33,6 @@ from service.registry.errors import (
 from service.registry.reference import parse_reference
 from service.registry.transport import parse_retry_after
 
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-DOCKER_IMAGE = "application/vnd.docker.distribution.manifest.v2+json"
 CAP = 64 * 1024
 
 
@@ -43,8 +41,7 @@ def requests_counted(host: str, status: str) -> float:
     return METRICS.get_sample_value("wincompat_registry_requests_total", labels) or 0.0
 
 
-def sha(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+sha = sha256_digest
 
 
 def windows_list(os_version: str | None = "10.0.20348.473", child: str | None = None) -> bytes:
@@ -431,7 +428,7 @@ def config_blob_image(server: FaultServer, blob_answer: Answer) -> str:
             "schemaVersion": 2,
             "mediaType": DOCKER_IMAGE,
             "config": {
-                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "mediaType": DOCKER_CONFIG,
                 "digest": sha(config_body),
                 "size": len(config_body),
             },
@@ -508,13 +505,16 @@ def test_head_without_digest_falls_back_to_get_and_hashes(server):
     assert client_for(server).resolve_digest(ref(server)) == LIST_DIGEST
 
 
+def challenge_to(server: FaultServer, realm: FaultServer) -> None:
+    """The registry answers the tag's HEAD with a Bearer challenge naming `realm`."""
+    challenge = f'Bearer realm="http://{realm.host}/token",service="fault"'
+    server.route("HEAD", "/v2/app/manifests/v1", Answer(401, b"", {"WWW-Authenticate": challenge}))
+
+
 def test_bearer_realm_on_a_host_not_allowed_is_never_contacted(server):
     realm = FaultServer()
     try:
-        challenge = f'Bearer realm="http://{realm.host}/token",service="fault"'
-        server.route(
-            "HEAD", "/v2/app/manifests/v1", Answer(401, b"", {"WWW-Authenticate": challenge})
-        )
+        challenge_to(server, realm)
         with pytest.raises(RegistryNotAllowed):
             client_for(server).resolve(ref(server))
         assert realm.count() == 0
@@ -525,10 +525,7 @@ def test_bearer_realm_on_a_host_not_allowed_is_never_contacted(server):
 def test_token_service_failing_is_unavailable_and_tokens_go_nowhere_else(server):
     realm = FaultServer()
     try:
-        challenge = f'Bearer realm="http://{realm.host}/token",service="fault"'
-        server.route(
-            "HEAD", "/v2/app/manifests/v1", Answer(401, b"", {"WWW-Authenticate": challenge})
-        )
+        challenge_to(server, realm)
         realm.route("GET", "/token?service=fault&scope=repository:app:pull", Answer(500))
         client = RegistryClient(config(server.host, realm.host))
         with pytest.raises(RegistryUnavailable, match="token service answered 500"):

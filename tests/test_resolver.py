@@ -3,7 +3,6 @@ single-flight per process and per cluster, and Redis dying mid-flight."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import socket
 import threading
@@ -12,11 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from helpers import FakeClock, burst, wait_until
+from helpers import OCI_INDEX, FakeClock, burst, sha256_digest, wait_until
 from prometheus_client import REGISTRY
 
-from service.cache.redis_link import KEY_PREFIX
-from service.cache.resolver import FAILURE_BACKOFF, IMMUTABLE_MAX_AGE, Resolution, Resolver
+from service.cache.redis_link import KEY_PREFIX, RedisLink, connect_redis
+from service.cache.resolver import (
+    FAILURE_BACKOFF,
+    IMMUTABLE_MAX_AGE,
+    Resolution,
+    Resolver,
+    Timings,
+)
+from service.cache.singleflight import RedisLock
+from service.clock import SYSTEM, Clock
 from service.compat.image import Platform, ResolvedImage
 from service.config import Config
 from service.registry.errors import (
@@ -41,11 +48,8 @@ class Ref:
         return f"{name}@{self.digest}" if self.digest else f"{name}:{self.tag}"
 
 
-INDEX = "application/vnd.oci.image.index.v1+json"
-
-
-def digest_of(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+INDEX = OCI_INDEX
+digest_of = sha256_digest
 
 
 class FakeRegistry:
@@ -118,15 +122,18 @@ def registry() -> FakeRegistry:
     return reg
 
 
-CONFIG = Config(extra={"cluster_wait": 3.0, "redis_cooldown": 5.0})
+CONFIG = Config()
+TIMINGS = Timings(cluster_wait=3.0, redis_cooldown=5.0)
 
 
 @pytest.fixture
 def make_resolver(registry: FakeRegistry, clock: FakeClock):
     made: list[Resolver] = []
 
-    def make(config: Config = CONFIG, client: FakeRegistry | None = None) -> Resolver:
-        resolver = Resolver(client or registry, config, clock=clock)
+    def make(
+        config: Config = CONFIG, client: FakeRegistry | None = None, on: Clock | None = None
+    ) -> Resolver:
+        resolver = Resolver(client or registry, config, clock=on or clock, timings=TIMINGS)
         made.append(resolver)
         return resolver
 
@@ -136,7 +143,7 @@ def make_resolver(registry: FakeRegistry, clock: FakeClock):
 
 
 def redis_config(url: str, **changes: object) -> Config:
-    return Config(redis_url=url, extra={"cluster_wait": 3.0, "redis_cooldown": 5.0}, **changes)
+    return Config(redis_url=url, **changes)
 
 
 # -- one process, no Redis ---------------------------------------------------------------------
@@ -442,7 +449,8 @@ def test_negative_answers_are_shared_through_redis(redis_db, make_resolver, regi
 
 
 def test_one_resolution_cluster_wide(redis_db, make_resolver, registry) -> None:
-    replicas = [make_resolver(redis_config(redis_db.url)) for _ in range(2)]
+    # Real time: the replicas' threads wait for each other, a fake clock would not let them.
+    replicas = [make_resolver(redis_config(redis_db.url), on=SYSTEM) for _ in range(2)]
     cluster_start = sample("wincompat_singleflight_waits_total", scope="cluster")
 
     def hold_until_the_other_replica_waits() -> None:
@@ -488,26 +496,46 @@ def test_redis_dying_mid_test_never_fails_a_request(
     assert KEY_PREFIX + f"tag:{other}" in redis_db.stored_keys()  # shared again
 
 
+def redis_attempts_failed() -> float:
+    operations = ("get", "set", "delete", "lock", "unlock", "ping")
+    return sum(sample("wincompat_redis_errors_total", operation=op) for op in operations)
+
+
 def test_redis_breaker_spares_requests_the_timeout(make_resolver, registry, clock) -> None:
     with socket.socket() as silent:  # accepts connections, never answers: a hung Redis
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
         url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
         resolver = make_resolver(redis_config(url))
-        began = time.monotonic()
+        before = redis_attempts_failed()
         assert resolver.resolve(LTSC2022).cache_status == "miss"
-        first = time.monotonic() - began
-        began = time.monotonic()
+        assert redis_attempts_failed() - before == 1  # one timeout, then the breaker skips
         for _ in range(20):
             assert resolver.resolve(LTSC2022).cache_status == "hit"
-        rest = time.monotonic() - began
+        assert redis_attempts_failed() - before == 1  # the cooldown has not passed: no tries
+        clock.advance(TIMINGS.redis_cooldown)
+        registry.push(REPO, "ltsc2019", "10.0.17763.5122")
+        other = Ref("mcr.microsoft.com", "windows/servercore", tag="ltsc2019")
+        assert resolver.resolve(other).cache_status == "miss"  # not in memory: Redis is asked
+        assert redis_attempts_failed() - before == 2  # one probe after the cooldown, no more
         began = time.monotonic()
-        assert resolver.ready() is False
-        ping = time.monotonic() - began
-    assert first < 0.8  # one socket timeout, then the breaker skips Redis
-    assert rest < 0.25  # 20 requests; a single Redis timeout alone is 0.3 s
-    assert 0.2 <= ping < 0.8
+        assert resolver.ready() is False  # readiness pings even while the breaker is open
+        assert time.monotonic() - began < 0.8  # the client's own socket timeout (0.3 s)
+    assert redis_attempts_failed() - before == 3
 
 
 def test_ready_without_redis_is_true(make_resolver) -> None:
     assert make_resolver().ready() is True
+
+
+def test_cluster_wait_runs_on_the_resolvers_clock(redis_db, make_resolver, registry, clock) -> None:
+    other = RedisLink(connect_redis(redis_db.url))  # another replica, stuck holding the lock
+    try:
+        stuck = RedisLock(other, ttl=30).acquire(f"tag:{LTSC2022}")
+        assert stuck is not None and stuck.token is not None
+        began = clock()
+        assert make_resolver(redis_config(redis_db.url)).resolve(LTSC2022).cache_status == "miss"
+        assert clock() - began == pytest.approx(TIMINGS.cluster_wait, abs=0.05)  # fake seconds
+        assert clock.slept and registry.count("HEAD") == 1
+    finally:
+        other.close()

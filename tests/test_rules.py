@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from service.compat.assessment import assess, assess_text, make_host
-from service.compat.rules import Host, Isolation, Verdict, judge
+from service.compat.rules import REASONS, Host, Isolation, Rule, Verdict, judge
 from service.compat.versions import WindowsVersion, parse_version
 
 TODAY = date(2026, 11, 29)
@@ -41,39 +41,233 @@ def image(text: str) -> WindowsVersion:
 
 
 TABLE = [
-    # host, kind, image, process, hyperv
-    ("10.0.14393.1914", "server", "10.0.14393.1944", "unsupported", "supported"),
-    ("10.0.14393.1944", "server", "10.0.14393.1944", "supported", "supported"),
-    ("10.0.14393", "server", "10.0.14393.1944", "unknown", "supported"),
-    ("10.0.14393.1944", "server", "10.0.14393", "unknown", "supported"),
-    ("10.0.17763.1039", "server", "10.0.17763.1040", "supported", "supported"),
-    ("10.0.17763.1038", "server", "10.0.17763.1040", "unsupported", "supported"),
-    ("10.0.17763.1038", "server", "10.0.17763.1039", "supported", "supported"),
-    ("10.0.17763.1039", "server", "10.0.17763.1039", "unsupported", "supported"),
-    ("10.0.17763", "server", "10.0.17763.1040", "supported", "supported"),
-    ("10.0.17763.5329", "server", "10.0.17763.9999", "supported", "supported"),
-    ("10.0.25398.950", "server", "10.0.20348.2227", "supported", "supported"),
-    ("10.0.25398.950", "server", "10.0.17763.5329", "unsupported", "unsupported"),
-    ("10.0.25398.950", "server", "10.0.14393.3204", "unsupported", "unsupported"),
-    ("10.0.26100.1", "server", "10.0.20348.9", "supported", "supported"),
-    ("10.0.20348.1", "server", "10.0.26100.1", "unsupported", "unsupported"),
-    ("10.0.19041.1", "client", "10.0.19041.1", "supported", "supported"),
-    ("10.0.19042.1", "client", "10.0.19042.1", "supported", "supported"),
-    ("10.0.18363.1", "client", "10.0.18363.1", "unsupported", "supported"),
-    ("10.0.19044.1", "client", "10.0.19041.1", "unsupported", "supported"),
-    ("10.0.26200.1", "client", "10.0.20348.1", "preview", "supported"),
-    ("10.0.22000.1", "client", "10.0.17763.1", "unsupported", "supported"),
-    ("6.3.9600", "server", "10.0.14393.1", "unsupported", "unsupported"),
-    ("10.0.27000.1", "server", "10.0.26100.1", "unsupported", "supported"),  # unknown build
-    ("10.0.27000.1", "server", "10.0.27000.5", "supported", "supported"),
+    # host, kind, image, (process verdict, rule), (hyper-v verdict, rule)
+    pytest.param(
+        "10.0.14393.1914",
+        "server",
+        "10.0.14393.1944",
+        ("unsupported", "exact-revision"),
+        ("supported", "hyperv-older"),
+        id="ws2016-older-host-revision",
+    ),
+    pytest.param(
+        "10.0.14393.1944",
+        "server",
+        "10.0.14393.1944",
+        ("supported", "same-build"),
+        ("supported", "hyperv-older"),
+        id="ws2016-same-revision",
+    ),
+    pytest.param(
+        "10.0.14393",
+        "server",
+        "10.0.14393.1944",
+        ("unknown", "revision-missing"),
+        ("supported", "hyperv-older"),
+        id="ws2016-host-revision-unknown",
+    ),
+    pytest.param(
+        "10.0.14393.1944",
+        "server",
+        "10.0.14393",
+        ("unknown", "revision-missing"),
+        ("supported", "hyperv-older"),
+        id="ws2016-image-revision-unknown",
+    ),
+    pytest.param(
+        "10.0.17763.1039",
+        "server",
+        "10.0.17763.1040",
+        ("supported", "same-build"),
+        ("supported", "hyperv-older"),
+        id="ws2019-both-after-baseline",
+    ),
+    pytest.param(
+        "10.0.17763.1038",
+        "server",
+        "10.0.17763.1040",
+        ("unsupported", "baseline"),
+        ("supported", "hyperv-older"),
+        id="ws2019-host-before-image-after",
+    ),
+    pytest.param(
+        "10.0.17763.1038",
+        "server",
+        "10.0.17763.1039",
+        ("supported", "same-build"),
+        ("supported", "hyperv-older"),
+        id="ws2019-both-before-baseline",
+    ),
+    pytest.param(
+        "10.0.17763.1039",
+        "server",
+        "10.0.17763.1039",
+        ("unsupported", "baseline"),
+        ("supported", "hyperv-older"),
+        id="ws2019-host-after-image-before",
+    ),
+    pytest.param(
+        "10.0.17763",
+        "server",
+        "10.0.17763.1040",
+        ("supported", "same-build"),
+        ("supported", "hyperv-older"),
+        id="ws2019-host-revision-unknown",
+    ),
+    pytest.param(
+        "10.0.17763.5329",
+        "server",
+        "10.0.17763.9999",
+        ("supported", "same-build"),
+        ("supported", "hyperv-older"),
+        id="ws2019-newer-image-revision",
+    ),
+    pytest.param(
+        "10.0.25398.950",
+        "server",
+        "10.0.20348.2227",
+        ("supported", "stable-abi"),
+        ("supported", "hyperv-older"),
+        id="23h2-runs-ws2022",
+    ),
+    pytest.param(
+        "10.0.25398.950",
+        "server",
+        "10.0.17763.5329",
+        ("unsupported", "different-build"),
+        ("unsupported", "hyperv-only"),
+        id="23h2-refuses-ws2019",
+    ),
+    pytest.param(
+        "10.0.25398.950",
+        "server",
+        "10.0.14393.3204",
+        ("unsupported", "different-build"),
+        ("unsupported", "hyperv-only"),
+        id="23h2-refuses-ws2016",
+    ),
+    pytest.param(
+        "10.0.26100.1",
+        "server",
+        "10.0.20348.9",
+        ("supported", "stable-abi"),
+        ("supported", "hyperv-older"),
+        id="ws2025-runs-ws2022-stable-abi",
+    ),
+    pytest.param(
+        "10.0.20348.1",
+        "server",
+        "10.0.26100.1",
+        ("unsupported", "newer-image"),
+        ("unsupported", "newer-image"),
+        id="ws2022-refuses-newer-ws2025",
+    ),
+    pytest.param(
+        "10.0.19041.1",
+        "client",
+        "10.0.19041.1",
+        ("supported", "win10-same-build"),
+        ("supported", "hyperv-older"),
+        id="win10-2004-same-build",
+    ),
+    pytest.param(
+        "10.0.19042.1",
+        "client",
+        "10.0.19042.1",
+        ("supported", "win10-same-build"),
+        ("supported", "hyperv-older"),
+        id="win10-20h2-same-build",
+    ),
+    pytest.param(
+        "10.0.18363.1",
+        "client",
+        "10.0.18363.1",
+        ("unsupported", "win10-other"),
+        ("supported", "hyperv-older"),
+        id="win10-1909-no-process",
+    ),
+    pytest.param(
+        "10.0.19044.1",
+        "client",
+        "10.0.19041.1",
+        ("unsupported", "win10-other"),
+        ("supported", "hyperv-older"),
+        id="win10-21h2-refuses-2004-image",
+    ),
+    pytest.param(
+        "10.0.26200.1",
+        "client",
+        "10.0.20348.1",
+        ("preview", "win11-preview"),
+        ("supported", "hyperv-older"),
+        id="win11-25h2-ws2022-preview",
+    ),
+    pytest.param(
+        "10.0.22000.1",
+        "client",
+        "10.0.17763.1",
+        ("unsupported", "win11-other"),
+        ("supported", "hyperv-older"),
+        id="win11-refuses-ws2019-process",
+    ),
+    pytest.param(
+        "6.3.9600",
+        "server",
+        "10.0.14393.1",
+        ("unsupported", "major-minor"),
+        ("unsupported", "major-minor"),
+        id="ws2012r2-other-major-minor",
+    ),
+    pytest.param(
+        "10.0.27000.1",
+        "server",
+        "10.0.26100.1",
+        ("unsupported", "different-build"),
+        ("supported", "hyperv-older"),
+        id="unknown-host-build-older-image",
+    ),
+    pytest.param(
+        "10.0.27000.1",
+        "server",
+        "10.0.27000.5",
+        ("supported", "same-build"),
+        ("supported", "hyperv-older"),
+        id="unknown-build-same-build",
+    ),
+    pytest.param(
+        "10.0.26100.1",
+        "client",
+        "10.0.26100.1",
+        ("supported", "win11-supported"),
+        ("supported", "hyperv-older"),
+        id="win11-24h2-ws2025",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("h", "kind", "i", "process", "hyperv"), TABLE)
 def test_rules_table(h, kind, i, process, hyperv):
     hst, img = host(h, kind), image(i)
-    assert judge(hst, img, Isolation.PROCESS).verdict.value == process
-    assert judge(hst, img, Isolation.HYPERV).verdict.value == hyperv
+    for mode, (verdict, rule) in ((Isolation.PROCESS, process), (Isolation.HYPERV, hyperv)):
+        judged = judge(hst, img, mode)
+        assert (judged.verdict.value, judged.rule) == (verdict, rule), judged.reason
+
+
+def test_every_rule_id_has_a_reason_and_the_ids_are_stable():
+    # The ids are the API's contract: a renamed id breaks clients, so they are spelled here.
+    assert {r.value for r in Rule} == {
+        "major-minor", "newer-image", "hyperv-older", "hyperv-only", "same-build", "stable-abi",
+        "different-build", "exact-revision", "revision-missing", "baseline", "win11-preview",
+        "win11-supported", "win11-other", "win10-same-build", "win10-other", "not-windows",
+        "other-architecture", "no-os-version", "linux-image",
+    }  # fmt: skip
+    judged_by_rules = set(Rule) - {
+        Rule.NOT_WINDOWS,
+        Rule.OTHER_ARCHITECTURE,
+        Rule.NO_OS_VERSION,
+        Rule.LINUX_IMAGE,
+    }
+    assert set(REASONS) == judged_by_rules
 
 
 def test_reason_names_both_releases():
@@ -112,7 +306,6 @@ def test_stale_revision_and_baseline_warnings():
     ("h", "kind", "i", "needle"),
     [
         ("10.0.26200.1", "client", "10.0.20348.1", "containerd 2.2+"),
-        ("10.0.26200.1", "client", "10.0.26100.1", "failed in the field"),
         ("10.0.22621.1", "client", "10.0.20348.1", "preview"),
         ("10.0.17763.1", "client", "10.0.17763.1", "does not support it"),
         ("10.0.19045.1", "client", "10.0.19041.1", "2004 images are unsupported"),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 
 import pytest
-from helpers import burst, wait_until
+from helpers import FakeClock, burst, wait_until
 from prometheus_client import REGISTRY
 
 from service.cache.redis_link import RedisLink, connect_redis
@@ -21,36 +21,34 @@ def waits(scope: str) -> float:
 # -- in-process --------------------------------------------------------------------------------
 
 
-def test_burst_of_32_threads_runs_the_work_once() -> None:
+def burst_behind_one_leader(n: int, finish: Callable[[], str]) -> list[object]:
+    """n threads ask about one key; the leader holds on until the n - 1 others wait (so the
+    counts are exact), then finishes; returns what each thread got."""
     flights = SingleFlight()
     calls: list[int] = []
     start = waits("process")
 
     def work() -> str:
         calls.append(1)
-        # Hold the lead until the 31 others are waiting, so the count below is exact.
-        assert wait_until(lambda: waits("process") - start >= 31)
-        return "sha256:1"
+        assert wait_until(lambda: waits("process") - start >= n - 1)
+        return finish()
 
-    results = burst(32, lambda _: flights.do("tag:x", work))
-    assert results == ["sha256:1"] * 32
+    results = burst(n, lambda _: flights.do("tag:x", work))
     assert len(calls) == 1
-    assert waits("process") - start == 31
+    assert waits("process") - start == n - 1
     assert flights.in_flight() == 0
+    return results
+
+
+def test_burst_of_32_threads_runs_the_work_once() -> None:
+    assert burst_behind_one_leader(32, lambda: "sha256:1") == ["sha256:1"] * 32
 
 
 def test_waiters_get_the_leaders_error_each_their_own_copy() -> None:
-    flights = SingleFlight()
-    calls: list[int] = []
-    start = waits("process")
-
-    def work() -> str:
-        calls.append(1)
-        assert wait_until(lambda: waits("process") - start >= 7)
+    def fail() -> str:
         raise RegistryRateLimited("429 from registry", retry_after=7)
 
-    results = burst(8, lambda _: flights.do("tag:x", work))
-    assert len(calls) == 1
+    results = burst_behind_one_leader(8, fail)
     assert all(isinstance(r, RegistryRateLimited) for r in results)
     assert {(r.detail, r.retry_after) for r in results} == {("429 from registry", 7)}
     assert len({id(r) for r in results}) == 8
@@ -104,7 +102,10 @@ def test_lock_expires_and_a_late_release_spares_the_next_holder(link) -> None:
     lock = RedisLock(link, ttl=0.05)
     first = lock.acquire("tag:x")
     assert first is not None
-    assert wait_until(lambda: not lock.held("tag:x"), timeout=1)
+    key = link.key("lock:tag:x")
+    assert 0 < link.client.pttl(key) <= 50  # Redis will drop it after the lock's ttl
+    link.client.delete(key)  # as Redis does then: no wall-clock wait
+    assert not lock.held("tag:x")
     second = lock.acquire("tag:x")
     assert second is not None
     lock.release(first)  # its token no longer matches
@@ -153,7 +154,7 @@ def test_cluster_waiter_reads_the_leaders_answer(two_links) -> None:
     def ask(_: int) -> str:
         with replica_lock:
             flight = next(replica)
-        return flight.do("tag:x", lambda: shared.get("tag:x"), work)
+        return flight.do("tag:x", lambda: shared.get("tag:x") or work())
 
     assert burst(2, ask) == ["sha256:1", "sha256:1"]
     assert len(calls) == 1
@@ -163,27 +164,44 @@ def test_cluster_waiter_reads_the_leaders_answer(two_links) -> None:
 def test_cluster_waiter_gives_up_after_the_bounded_wait(two_links) -> None:
     stuck = RedisLock(two_links[0], ttl=5).acquire("tag:x")  # a leader that never finishes
     assert stuck is not None
-    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=0.2)
-    began = time.monotonic()
-    assert flight.do("tag:x", lambda: None, lambda: "asked myself") == "asked myself"
-    assert 0.2 <= time.monotonic() - began < 1.0
+    clock = FakeClock()
+    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=1.0, poll=0.25, clock=clock)
+    assert flight.do("tag:x", lambda: "asked myself") == "asked myself"
+    assert clock.slept == [0.25] * 4  # polled the held lock until the wait was over
 
 
 def test_cluster_waiter_leads_when_the_leader_failed(two_links) -> None:
     other = RedisLock(two_links[0], ttl=5)
     failing = other.acquire("tag:x")
     assert failing is not None
-    threading.Timer(0.1, other.release, args=(failing,)).start()  # fails: stores nothing
-    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=5)
+    clock = FakeClock()
+    polled = clock.sleep
+
+    def poll_then_fail(seconds: float) -> None:
+        polled(seconds)
+        other.release(failing)  # the leader fails while we poll: it stores nothing
+
+    clock.sleep = poll_then_fail
+    flight = ClusterFlight(RedisLock(two_links[1], ttl=5), wait=5, poll=0.25, clock=clock)
     calls: list[int] = []
-    began = time.monotonic()
-    assert flight.do("tag:x", lambda: None, lambda: calls.append(1) or "mine") == "mine"
+    assert flight.do("tag:x", lambda: calls.append(1) or "mine") == "mine"
     assert calls == [1]
-    assert time.monotonic() - began < 1.0  # did not sit out the whole wait
+    assert clock.slept == [0.25]  # one poll: the leader gave up, not the whole 5 s wait
     assert not RedisLock(two_links[1], ttl=5).held("tag:x")
 
 
-def test_cluster_leader_looks_again_after_taking_the_lock(two_links) -> None:
-    flight = ClusterFlight(RedisLock(two_links[0], ttl=5), wait=5)
-    answer = flight.do("tag:x", lambda: "from cache", lambda: pytest.fail("asked the registry"))
-    assert answer == "from cache"
+def test_cluster_work_runs_holding_the_lock_and_releases_it(two_links) -> None:
+    lock = RedisLock(two_links[0], ttl=5)
+    flight = ClusterFlight(lock, wait=5)
+    assert flight.do("tag:x", lambda: lock.held("tag:x")) is True
+    assert not lock.held("tag:x")
+    with pytest.raises(ZeroDivisionError):
+        flight.do("tag:x", lambda: 1 // 0)
+    assert not lock.held("tag:x")
+
+
+def test_process_flight_takes_its_cluster_turn(two_links) -> None:
+    lock = RedisLock(two_links[0], ttl=5)
+    flights = SingleFlight(ClusterFlight(lock, wait=5))
+    assert flights.do("tag:x", lambda: lock.held("tag:x")) is True
+    assert flights.in_flight() == 0 and not lock.held("tag:x")

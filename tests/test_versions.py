@@ -187,3 +187,42 @@ def test_comparison_is_by_integers_not_strings():
     assert newer > older
     assert str(newer) < str(older)  # the trap string comparison falls into
     assert sorted([newer, older], key=lambda v: v.key) == [older, newer]
+
+
+# In ascending order; an unknown revision sorts before every known revision of its build.
+ORDERED = [
+    WindowsVersion(6, 3, 9600),
+    WindowsVersion(10, 0, 14393),
+    WindowsVersion(10, 0, 14393, 0),
+    WindowsVersion(10, 0, 14393, 1944),
+    WindowsVersion(10, 0, 17763),
+    WindowsVersion(10, 0, 17763, 5),
+    WindowsVersion(10, 0, 17763, 1039),
+    WindowsVersion(10, 0, 17763, 1040),
+    WindowsVersion(10, 0, 20348, 2113),
+    WindowsVersion(10, 0, 26100, 7462),
+    WindowsVersion(10, 0, 26100, 32230),  # five digits: integers, not strings
+    WindowsVersion(11, 0, 100),
+]
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [(a, b) for a in range(len(ORDERED)) for b in range(len(ORDERED))],
+    ids=lambda i: str(ORDERED[i]),
+)
+def test_every_pair_compares_as_its_position(left, right):
+    a, b = ORDERED[left], ORDERED[right]
+    assert (a < b, a <= b, a == b, a >= b, a > b, a != b) == (
+        left < right,
+        left <= right,
+        left == right,
+        left >= right,
+        left > right,
+        left != right,
+    )
+
+
+def test_sorting_a_shuffled_list_restores_the_order():
+    assert sorted(reversed(ORDERED)) == ORDERED
+    assert max(ORDERED[:4]) == WindowsVersion(10, 0, 14393, 1944)

@@ -1,19 +1,20 @@
-"""Rendered answers, kept per process so a repeated GET skips parsing, judging and rendering.
+"""Serialised answers, kept per process so a repeated GET skips parsing, judging and rendering.
 
 An answer is kept exactly as long as what it depends on: the tag's remaining cache life for
-image questions, an hour for version questions; a stale answer is never kept. The `cache`
-field is spliced in when served, so its age stays true."""
+image questions, an hour for version questions; a stale answer is never kept. It is made from
+the bytes the response schema produced; only the `cache` field is written again when served,
+so its status and age stay true."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachetools import LRUCache
+
+from service.clock import SYSTEM, Clock
 
 JSON, TEXT = "application/json", "text/plain"
 
@@ -45,8 +46,9 @@ def _etag(mimetype: str, head: bytes) -> str:
     return hashlib.sha256(mimetype.encode() + b"\0" + head).hexdigest()[:32]
 
 
-def make_answer(payload: dict, max_age: int, now: float) -> Answer:
-    """Render once: the JSON without `cache`, the sentence, and an ETag for each."""
+def make_answer(body: bytes, max_age: int, now: float) -> Answer:
+    """From the serialised JSON answer: the JSON without `cache`, the sentence, an ETag each."""
+    payload = json.loads(body)
     cache = payload.get("cache")
     stable = {k: v for k, v in payload.items() if k != "cache"}
     head = json.dumps(stable).encode()[:-1]
@@ -58,7 +60,7 @@ def make_answer(payload: dict, max_age: int, now: float) -> Answer:
 
 
 class AnswerCache:
-    def __init__(self, size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, size: int = 4096, clock: Clock = SYSTEM) -> None:
         self._answers: LRUCache = LRUCache(maxsize=size)
         self._lock = threading.Lock()
         self.clock = clock

@@ -1,91 +1,91 @@
-"""Examples for the OpenAPI document: one answer and every problem type."""
+"""Examples for the OpenAPI document: one answer (made by the code that answers) and every
+problem type."""
 
 from __future__ import annotations
 
-from service.api.problems import TYPES
+from datetime import date
 
-COMPAT_EXAMPLE = {
-    "image": {
-        "reference": "mcr.microsoft.com/windows/servercore:ltsc2019",
-        "digest": "sha256:4f0b5f1b9bd9d1bd1e8b2cd2e0c8f9a6a7a0a1f6d6f3c4b5a6e7d8c9b0a1f2e3",
+from service.api.problems import TYPES
+from service.api.schemas import CompatResponseSchema
+from service.cache.resolver import Resolution
+from service.compat.image import Platform, ResolvedImage
+from service.questions.compat import answer
+
+# The answer example is a real answer: a fixed image and date through the same question function
+# and response schema as every request, so it cannot drift from what is served.
+EXAMPLE_DATE = date(2026, 1, 15)
+EXAMPLE_IMAGE = ResolvedImage(
+    reference="mcr.microsoft.com/windows/servercore:ltsc2019",
+    digest="sha256:4f0b5f1b9bd9d1bd1e8b2cd2e0c8f9a6a7a0a1f6d6f3c4b5a6e7d8c9b0a1f2e3",
+    media_type="application/vnd.docker.distribution.manifest.list.v2+json",
+    platforms=(
+        Platform(
+            "windows",
+            "amd64",
+            "10.0.17763.5329",
+            "sha256:0c3f5a3e5d0f4e7b8a9c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708",
+        ),
+    ),
+)
+EXAMPLE_QUESTION = {"image": EXAMPLE_IMAGE.reference, "host": "10.0.20348.2700", "arch": "amd64"}
+
+
+class _Known:
+    """A resolver that knows one image, as a cache hit 12 s old."""
+
+    def resolve(self, ref: object) -> Resolution:
+        return Resolution(EXAMPLE_IMAGE, "hit", 12, 288)
+
+
+def example_answer() -> dict:
+    found = answer(EXAMPLE_QUESTION, _Known(), lambda _registry: True, today=EXAMPLE_DATE)
+    return CompatResponseSchema().dump(found)
+
+
+COMPAT_EXAMPLE = example_answer()
+
+# What each runtime does with that list (runtimes.md): the containerd matchers refuse a 17763
+# entry on a 20348 host; Docker pulls it, and process isolation then fails.
+COMPAT_EXAMPLE["image"]["platforms"][0]["os_version_source"] = "index"
+_REFUSED = {
+    "matches": False,
+    "pulls": None,
+    "os_version": None,
+    "starts": False,
+    "isolation": "process",
+    "verdict": None,
+    "rule": None,
+}
+COMPAT_EXAMPLE["runtimes"] = {
+    "containerd-2.2": {
+        **_REFUSED,
+        "name": "containerd >= 2.2, hcsshim >= 0.13",
+        "detail": "no entry matches 10.0.20348 (images from the newest LTSC older than the host "
+        "up to the host build): no match for platform in manifest",
+    },
+    "containerd-1.7": {
+        **_REFUSED,
+        "name": "containerd 1.7.6 - 2.1, hcsshim 0.10 - 0.12",
+        "detail": "no entry matches 10.0.20348 (images from build 20348 up to the host build): "
+        "no match for platform in manifest",
+    },
+    "containerd-1.6": {
+        **_REFUSED,
+        "name": "containerd <= 1.7.5",
+        "detail": "no entry matches 10.0.20348 (the host's major.minor.build by prefix): no "
+        "match for platform in manifest",
+    },
+    "docker": {
+        "name": "Moby / Docker Engine on Windows",
+        "matches": True,
+        "pulls": COMPAT_EXAMPLE["image"]["platforms"][0]["digest"],
         "os_version": "10.0.17763.5329",
-        "build": 17763,
-        "revision": 5329,
-        "release": "Windows Server 2019",
-        "platforms": [
-            {
-                "os": "windows",
-                "architecture": "amd64",
-                "variant": None,
-                "os_version": "10.0.17763.5329",
-                "digest": "sha256:0c3f5a3e5d0f4e7b8a9c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708",
-                "release": "Windows Server 2019",
-                "selected": True,
-                "isolation": {
-                    "process": {
-                        "verdict": "unsupported",
-                        "reason": "Process isolation needs the same build: image 17763 "
-                        "(Windows Server 2019), host 20348 (Windows Server 2022).",
-                        "rule": "different-build",
-                    },
-                    "hyperv": {
-                        "verdict": "supported",
-                        "reason": "Hyper-V isolation gives the container its own kernel, so an "
-                        "image of the same or an older build runs: image 17763 (Windows Server "
-                        "2019) on host 20348 (Windows Server 2022).",
-                        "rule": "hyperv-older",
-                    },
-                },
-            }
-        ],
+        "starts": False,
+        "isolation": "process",
+        "detail": COMPAT_EXAMPLE["isolation"]["process"]["reason"],
+        "verdict": "unsupported",
+        "rule": "different-build",
     },
-    "host": {
-        "os_version": "10.0.20348.2700",
-        "build": 20348,
-        "revision": 2700,
-        "release": "Windows Server 2022",
-        "type": "server",
-    },
-    "isolation": {
-        "process": {
-            "verdict": "unsupported",
-            "reason": "Process isolation needs the same build: image 17763 (Windows Server "
-            "2019), host 20348 (Windows Server 2022).",
-            "rule": "different-build",
-        },
-        "hyperv": {
-            "verdict": "supported",
-            "reason": "Hyper-V isolation gives the container its own kernel, so an image of the "
-            "same or an older build runs: image 17763 (Windows Server 2019) on host 20348 "
-            "(Windows Server 2022).",
-            "rule": "hyperv-older",
-        },
-    },
-    "compatible": True,
-    "recommended_isolation": "hyperv",
-    "warnings": [],
-    "remedies": [
-        {
-            "action": "rebuild",
-            "detail": "FROM mcr.microsoft.com/windows/servercore:ltsc2022",
-            "fields": {"tag": "ltsc2022", "process": "supported"},
-        },
-        {
-            "action": "hyperv",
-            "detail": "docker run --isolation=hyperv …",
-            "fields": {"docker_run": "--isolation=hyperv"},
-        },
-        {
-            "action": "schedule",
-            "detail": 'Kubernetes nodeSelector node.kubernetes.io/windows-build: "10.0.17763"',
-            "fields": {"node_selector": {"node.kubernetes.io/windows-build": "10.0.17763"}},
-        },
-    ],
-    "summary": "Yes, with Hyper-V isolation only: image 10.0.17763.5329 (Windows Server 2019) "
-    "runs on host 10.0.20348.2700 (Windows Server 2022) with --isolation=hyperv; process "
-    "isolation would fail with HCS error 0xc0370101 (the container's operating system does not "
-    "match the host's); rebuild on ltsc2022 for process isolation.",
-    "cache": {"status": "hit", "age_seconds": 12},
 }
 
 PROBLEM_EXAMPLES = {

@@ -20,16 +20,15 @@ from service.api.explain_schemas import (
 )
 from service.api.problems import from_registry_error, invalid, problem
 from service.compat.versions import InvalidVersion
-from service.explain.question import LookupFailed, Question, explain
-from service.registry.errors import RegistryError, RegistryNotAllowed
-from service.registry.reference import ImageReference, InvalidReference
+from service.explain.question import Question, Registry, explain
+from service.pastes.nodes import NodePasteError, TooManyNodes
+from service.registry.reference import InvalidReference
 
 blp = Blueprint("explain", __name__, description="Explain a failure from what people paste")
 
 # \uXXXX escapes take 6 bytes a character in JSON; the text itself is checked after.
 BODY_LIMIT = 6 * MAX_TEXT + 64 * 1024
 REQUEST, QUERY = ExplainRequestSchema(), ExplainQuerySchema()
-NODES_NOT_READ = "`nodes` was given, but this build does not read node lists yet; give `host`."
 
 REQUEST_BODY = {
     "required": True,
@@ -64,18 +63,11 @@ def _problem_body(response: Response) -> dict:
     return json.loads(response.get_data(as_text=True))
 
 
-def lookup(ref: ImageReference):
-    """The resolver behind the allow-list, as /compat uses it; failures become problems."""
+def _registry() -> Registry:
+    """The resolver behind the allow-list, as /compat uses them; failures become problems."""
     services = current_app.extensions["wincompat"]
-    try:
-        if not services.guard.registry_allowed(ref.registry):
-            detail = (
-                f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
-            )
-            raise RegistryNotAllowed(detail)
-        return services.resolver.resolve(ref)
-    except RegistryError as exc:
-        raise LookupFailed(_problem_body(from_registry_error(exc))) from None
+    problem = lambda exc: _problem_body(from_registry_error(exc))  # noqa: E731
+    return Registry(services.resolver, services.guard.registry_allowed, problem)
 
 
 def _too_large() -> Response:
@@ -146,18 +138,20 @@ class Explain(MethodView):
             return read
         fields, nodes = read
         question = Question(
-            fields["text"], fields.get("host"), fields.get("host_type"), fields.get("image")
+            fields["text"], fields.get("host"), fields.get("host_type"), fields.get("image"), nodes
         )
         try:
-            answer = explain(question, lookup)
+            answer = explain(question, _registry())
+        except TooManyNodes as exc:
+            return invalid("nodes", str(exc), status=413)
+        except NodePasteError as exc:
+            return invalid("nodes", str(exc))
         except InvalidVersion as exc:
             return invalid("host", str(exc))
         except InvalidReference as exc:
             return invalid("image", str(exc))
         except ValueError as exc:
             return invalid("host_type", str(exc))
-        if nodes is not None:
-            answer["warnings"].append(NODES_NOT_READ)
         if _wants_text():
             return Response(_text(answer), mimetype=TEXT)
         return answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from service.api.schemas import MAX_HOST, MAX_IMAGE, CompatResponseSchema, HostSchema
+from service.api.schemas import MAX_HOST, MAX_IMAGE, CompatResponseSchema
 
 MAX_TEXT = 256 * 1024  # bytes of paste; longer is a 413
 
@@ -70,8 +70,17 @@ class HcsErrorSchema(ma.Schema):
     known_problems = ma.fields.List(ma.fields.String())
 
 
-class FoundHostSchema(HostSchema):
-    source = ma.fields.String(data_key="from", attribute="from")
+class FoundHostSchema(ma.Schema):
+    os_version = ma.fields.String(required=True)
+    build = ma.fields.Integer(required=True)
+    revision = ma.fields.Integer(allow_none=True)
+    release = ma.fields.String(allow_none=True)
+    type = ma.fields.String(required=True, validate=validate.OneOf(("server", "client")))
+    source = ma.fields.String(
+        data_key="from",
+        attribute="from",
+        metadata={"description": "host, the paste's own line, or nodes: FIELD of NODE"},
+    )
 
 
 class FoundSchema(ma.Schema):

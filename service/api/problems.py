@@ -4,17 +4,18 @@ HTTP, and handlers so that no input reaches a 500 or a traceback."""
 from __future__ import annotations
 
 import json
-import logging
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from service import logs
 from service.compat.versions import InvalidVersion
+from service.questions.compat import InvalidQuestion
 from service.registry import errors
 from service.registry.reference import InvalidReference
 
 CONTENT_TYPE = "application/problem+json"
-log = logging.getLogger("service.api.problems")
+log = logs.logger("api")
 
 TYPES: dict[str, tuple[int, str]] = {
     "invalid-request": (422, "Invalid request"),
@@ -111,6 +112,7 @@ def from_http_exception(exc: HTTPException) -> Response:
 
 
 def register(app: Flask) -> None:
+    app.register_error_handler(InvalidQuestion, lambda e: invalid(e.field, e.message))
     app.register_error_handler(InvalidVersion, lambda e: invalid("host", str(e)))
     app.register_error_handler(InvalidReference, lambda e: invalid("image", str(e)))
     app.register_error_handler(errors.RegistryError, from_registry_error)
@@ -126,3 +128,8 @@ def _unexpected(exc: Exception) -> Response:
         status=500,
         title="Internal Server Error",
     )
+
+
+def registry_problem(exc: errors.RegistryError) -> dict:
+    """The problem object from_registry_error sends, as data: fleet answers embed it per image."""
+    return json.loads(from_registry_error(exc).get_data())

@@ -5,6 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from service.api.runtime_schemas import RuntimeOutcomeSchema
+from service.compat.runtime_ids import RUNTIME_IDS
+from service.questions.compat import host_release
+
 MAX_HOST = 4096
 MAX_IMAGE = 1024
 MAX_VERSION = 256
@@ -47,6 +51,13 @@ class CompatQuerySchema(ma.Schema):
         validate=validate.OneOf(("amd64", "arm64")),
         metadata={"description": "The host's architecture."},
     )
+    runtime = ma.fields.String(
+        validate=validate.OneOf(RUNTIME_IDS),
+        metadata={
+            "description": "A runtime id of runtimes.md: its outcome decides `compatible`.",
+            "example": "containerd-1.7",
+        },
+    )
 
     @ma.validates_schema
     def one_image(self, data, **kwargs):
@@ -54,6 +65,16 @@ class CompatQuerySchema(ma.Schema):
         if len(given) != 1:
             message = "Give exactly one of `image` and `image_version`."
             raise ma.ValidationError({"image": [message], "image_version": [message]})
+
+
+# The answer's schemas dump service.questions.compat.CompatAnswer: what they declare is what
+# is sent (the view returns the answer; @blp.response serialises it) and what the OpenAPI
+# document shows, example included.
+
+
+def _computed(serialize, **kwargs) -> ma.fields.Function:
+    """A string worked out from the object when dumped; loaded back as it is (for validate)."""
+    return ma.fields.Function(serialize, deserialize=str, metadata={"type": "string"}, **kwargs)
 
 
 class JudgementSchema(ma.Schema):
@@ -68,14 +89,19 @@ class IsolationSchema(ma.Schema):
 
 
 class PlatformSchema(ma.Schema):
-    os = ma.fields.String(required=True)
-    architecture = ma.fields.String(required=True)
-    variant = ma.fields.String(allow_none=True)
-    os_version = ma.fields.String(allow_none=True)
-    digest = ma.fields.String(allow_none=True)
+    os = ma.fields.String(required=True, attribute="entry.platform.os")
+    architecture = ma.fields.String(required=True, attribute="entry.platform.architecture")
+    variant = ma.fields.String(allow_none=True, attribute="entry.platform.variant")
+    os_version = ma.fields.String(allow_none=True, attribute="entry.platform.os_version")
+    os_version_source = ma.fields.String(
+        attribute="entry.platform.version_source",
+        validate=validate.OneOf(("index", "config", "none")),
+        metadata={"description": "Where os_version came from; runtimes see only `index`."},
+    )
+    digest = ma.fields.String(allow_none=True, attribute="entry.platform.digest")
     release = ma.fields.String(allow_none=True)
     selected = ma.fields.Boolean()
-    isolation = ma.fields.Nested(IsolationSchema, required=True)
+    isolation = ma.fields.Nested(IsolationSchema, required=True, attribute="entry")
 
 
 class ImageSchema(ma.Schema):
@@ -90,11 +116,13 @@ class ImageSchema(ma.Schema):
 
 
 class HostSchema(ma.Schema):
-    os_version = ma.fields.String(required=True)
+    os_version = _computed(lambda h: str(h.version), required=True)
     build = ma.fields.Integer(required=True)
-    revision = ma.fields.Integer(allow_none=True)
-    release = ma.fields.String(allow_none=True)
-    type = ma.fields.String(required=True, validate=validate.OneOf(("server", "client")))
+    revision = ma.fields.Integer(allow_none=True, attribute="version.revision")
+    release = _computed(host_release, allow_none=True)
+    type = ma.fields.String(
+        required=True, attribute="kind", validate=validate.OneOf(("server", "client"))
+    )
 
 
 class RemedySchema(ma.Schema):
@@ -113,15 +141,26 @@ class CacheSchema(ma.Schema):
 
 class CompatResponseSchema(ma.Schema):
     image = ma.fields.Nested(ImageSchema, required=True)
-    host = ma.fields.Nested(HostSchema, required=True)
-    isolation = ma.fields.Nested(IsolationSchema, required=True)
-    compatible = ma.fields.Boolean(required=True)
+    host = ma.fields.Nested(HostSchema, required=True, attribute="assessment.host")
+    isolation = ma.fields.Nested(IsolationSchema, required=True, attribute="assessment")
+    compatible = ma.fields.Boolean(required=True, attribute="assessment.compatible")
     recommended_isolation = ma.fields.String(
-        allow_none=True, validate=validate.OneOf(("process", "hyperv"))
+        allow_none=True,
+        validate=validate.OneOf(("process", "hyperv")),
+        attribute="assessment.recommended_isolation",
     )
-    warnings = ma.fields.List(ma.fields.String(), required=True)
-    remedies = ma.fields.List(ma.fields.Nested(RemedySchema), required=True)
-    summary = ma.fields.String(required=True)
+    warnings = ma.fields.List(ma.fields.String(), required=True, attribute="assessment.warnings")
+    remedies = ma.fields.List(
+        ma.fields.Nested(RemedySchema), required=True, attribute="assessment.remedies"
+    )
+    runtimes = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(RUNTIME_IDS)),
+        values=ma.fields.Nested(RuntimeOutcomeSchema),
+        metadata={
+            "description": "Per runtime (runtimes.md): the entry it pulls, and whether it starts."
+        },
+    )
+    summary = ma.fields.String(required=True, attribute="assessment.summary")
     cache = ma.fields.Nested(CacheSchema, allow_none=True)
 
 

@@ -8,29 +8,26 @@ so a copy promoted from Redis into a process expires when the original does and 
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TLRUCache
 
+from service import logs
 from service.cache.redis_link import RedisLink
+from service.clock import SYSTEM, Clock
 from service.metrics import CACHE_EVENTS
 
-log = logging.getLogger("wincompat.cache")
+log = logs.logger("cache")
 
 REDIS_MAX_KEEP = 7 * 86_400  # Redis has no LRU bound of ours: even immutable values expire
 
-Clock = Callable[[], float]
-
 
 @dataclass(frozen=True)
-class Entry:
+class CacheEntry:
     """A cached value: fresh until `fresh_until`, kept (for stale-if-error) until `keep_until`."""
 
     value: Any
@@ -41,7 +38,7 @@ class Entry:
     @classmethod
     def create(
         cls, value: Any, now: float, *, ttl: float | None, keep: float | None = None
-    ) -> Entry:
+    ) -> CacheEntry:
         """`ttl` None means immutable; `keep` (>= ttl) holds the value past its freshness."""
         if ttl is None:
             return cls(value, now)
@@ -63,21 +60,23 @@ class Cache(ABC):
         self.clock = clock
 
     @abstractmethod
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: str) -> CacheEntry | None:
         """The entry, fresh or only kept (the caller checks `fresh`), or None."""
 
     @abstractmethod
-    def put(self, key: str, entry: Entry) -> None: ...
+    def put(self, key: str, entry: CacheEntry) -> None: ...
 
     @abstractmethod
     def delete(self, key: str) -> None: ...
 
-    def set(self, key: str, value: Any, *, ttl: float | None, keep: float | None = None) -> Entry:
-        entry = Entry.create(value, self.clock(), ttl=ttl, keep=keep)
+    def set(
+        self, key: str, value: Any, *, ttl: float | None, keep: float | None = None
+    ) -> CacheEntry:
+        entry = CacheEntry.create(value, self.clock(), ttl=ttl, keep=keep)
         self.put(key, entry)
         return entry
 
-    def _record(self, key: str, entry: Entry | None, now: float) -> None:
+    def _record(self, key: str, entry: CacheEntry | None, now: float) -> None:
         result = "miss" if entry is None else "hit" if entry.fresh(now) else "stale"
         CACHE_EVENTS.labels(layer=self.layer, kind=key.partition(":")[0], result=result).inc()
 
@@ -87,20 +86,20 @@ class MemoryCache(Cache):
 
     layer = "memory"
 
-    def __init__(self, maxsize: int, *, clock: Clock = time.time) -> None:
+    def __init__(self, maxsize: int, *, clock: Clock = SYSTEM) -> None:
         super().__init__(clock)
         self._lock = threading.Lock()
-        self._data: TLRUCache[str, Entry] = TLRUCache(
+        self._data: TLRUCache[str, CacheEntry] = TLRUCache(
             maxsize, ttu=lambda _key, entry, _now: entry.keep_until, timer=clock
         )
 
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: str) -> CacheEntry | None:
         with self._lock:
             entry = self._data.get(key)
         self._record(key, entry, self.clock())
         return entry
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
             self._data[key] = entry
 
@@ -123,13 +122,13 @@ class RedisCache(Cache):
     layer = "redis"
 
     def __init__(
-        self, link: RedisLink, *, clock: Clock = time.time, max_keep: float = REDIS_MAX_KEEP
+        self, link: RedisLink, *, clock: Clock = SYSTEM, max_keep: float = REDIS_MAX_KEEP
     ) -> None:
         super().__init__(clock)
         self._link = link
         self._max_keep = max_keep
 
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: str) -> CacheEntry | None:
         raw = self._link.call("get", lambda r: r.get(self._link.key(key)), _UNANSWERED)
         if raw is _UNANSWERED:
             return None  # counted in REDIS_ERRORS, not as a miss
@@ -140,7 +139,7 @@ class RedisCache(Cache):
         self._record(key, entry, now)
         return entry
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         now = self.clock()
         px = int((min(entry.keep_until, now + self._max_keep) - now) * 1000)
         if px > 0:
@@ -160,7 +159,7 @@ class LayeredCache(Cache):
         self.front = front
         self.back = back
 
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: str) -> CacheEntry | None:
         now = self.clock()
         near = self.front.get(key)
         if near is not None and near.fresh(now):
@@ -172,7 +171,7 @@ class LayeredCache(Cache):
         kept = [e for e in (near, far) if e is not None]
         return max(kept, key=lambda e: e.stored_at) if kept else None  # for stale-if-error
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         self.front.put(key, entry)
         self.back.put(key, entry)
 
@@ -189,7 +188,7 @@ def _time_in(value: float | None) -> float:
     return math.inf if value is None else float(value)
 
 
-def _encode_entry(entry: Entry) -> str:
+def _encode_entry(entry: CacheEntry) -> str:
     return json.dumps(
         {
             "v": entry.value,
@@ -201,10 +200,10 @@ def _encode_entry(entry: Entry) -> str:
     )
 
 
-def _decode_entry(key: str, raw: bytes | str) -> Entry | None:
+def _decode_entry(key: str, raw: bytes | str) -> CacheEntry | None:
     try:
         data = json.loads(raw)
-        return Entry(data["v"], float(data["t"]), _time_in(data["f"]), _time_in(data["k"]))
+        return CacheEntry(data["v"], float(data["t"]), _time_in(data["f"]), _time_in(data["k"]))
     except (ValueError, KeyError, TypeError):
         log.warning("ignoring a malformed Redis cache entry under %s", key)
         return None

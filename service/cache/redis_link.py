@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,15 +10,16 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from service import logs
+from service.clock import SYSTEM, Clock
 from service.metrics import REDIS_ERRORS
 
-log = logging.getLogger("wincompat.cache")
+log = logs.logger("cache")
 
 KEY_PREFIX = "wincompat:v1:"
 REDIS_TIMEOUT = 0.3  # seconds; a dead Redis must not stall requests
 REDIS_COOLDOWN = 5.0  # seconds to skip Redis after a failure (circuit breaker)
 
-Clock = Callable[[], float]
 T = TypeVar("T")
 
 
@@ -40,7 +39,7 @@ class RedisLink:
         self,
         client: redis.Redis,
         *,
-        clock: Clock = time.time,
+        clock: Clock = SYSTEM,
         cooldown: float = REDIS_COOLDOWN,
         prefix: str = KEY_PREFIX,
     ) -> None:

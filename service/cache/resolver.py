@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from service.cache.backends import Cache, Entry, LayeredCache, MemoryCache, RedisCache
+from service.cache.backends import Cache, CacheEntry, LayeredCache, MemoryCache, RedisCache
 from service.cache.redis_link import REDIS_COOLDOWN, RedisLink, connect_redis
 from service.cache.serialise import decode_image, encode_image
 from service.cache.singleflight import ClusterFlight, RedisLock, SingleFlight
+from service.clock import SYSTEM, Clock
 from service.compat.image import ResolvedImage
 from service.config import Config
 from service.registry.errors import (
@@ -49,11 +49,20 @@ class Reference(Protocol):
     def digest(self) -> str | None: ...
 
 
-class RegistryClient(Protocol):
-    """service.registry.client.RegistryClient, or a test double."""
+class ImageSource(Protocol):
+    """What the resolver asks of service.registry.client.RegistryClient (or a test double)."""
 
     def resolve_digest(self, ref: Any) -> str: ...
     def fetch_image(self, ref: Any, digest: str) -> ResolvedImage: ...
+
+
+@dataclass(frozen=True)
+class Timings:
+    """How long the resolver backs off and waits; tests shorten them, production keeps these."""
+
+    failure_backoff: float = FAILURE_BACKOFF
+    redis_cooldown: float = REDIS_COOLDOWN
+    cluster_wait: float | None = None  # None: about one registry round (2 x timeout + 1 s)
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ class _Answer:
     """What a lookup or a registry round found; `entry` dates the answer."""
 
     image: ResolvedImage
-    entry: Entry
+    entry: CacheEntry
     status: str
 
 
@@ -80,20 +89,20 @@ class Resolver:
 
     def __init__(
         self,
-        client: RegistryClient,
+        client: ImageSource,
         config: Config,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM,
         redis_client: Any = None,
+        timings: Timings = Timings(),
     ) -> None:
         self._client = client
         self._config = config
         self._clock = clock
+        self._timings = timings
         self._flights = SingleFlight()
         self._failed: dict[str, tuple[float, Exception]] = {}  # registry -> (until, failure)
         self._link: RedisLink | None = None
-        self._cluster: ClusterFlight | None = None
-        self._backoff = self._knob("failure_backoff", FAILURE_BACKOFF)
         memory = MemoryCache(config.cache_size, clock=clock)
         self._cache: Cache = memory
         if redis_client is None and config.redis_url:
@@ -102,17 +111,13 @@ class Resolver:
             self._use_redis(memory, redis_client)
 
     def _use_redis(self, memory: MemoryCache, client: Any) -> None:
-        cooldown = self._knob("redis_cooldown", REDIS_COOLDOWN)
+        cooldown = self._timings.redis_cooldown
         self._link = RedisLink(client, clock=self._clock, cooldown=cooldown)
         self._cache = LayeredCache(memory, RedisCache(self._link, clock=self._clock))
         # A leader sends a HEAD and maybe a GET; hold the lock about that long, wait as long.
-        hold = self._knob("cluster_wait", 2 * self._config.registry_timeout + 1)
-        self._cluster = ClusterFlight(RedisLock(self._link, ttl=hold), wait=hold)
-
-    def _knob(self, name: str, default: float) -> float:
-        """Config.extra lets tests shorten waits; production uses the defaults."""
-        value = self._config.extra.get(name, default)
-        return float(value) if isinstance(value, int | float) else default
+        hold = self._timings.cluster_wait or 2 * self._config.registry_timeout + 1
+        lock = RedisLock(self._link, ttl=hold)
+        self._flights = SingleFlight(ClusterFlight(lock, wait=hold, clock=self._clock))
 
     def ready(self) -> bool:
         """False while a configured Redis does not answer a PING."""
@@ -141,9 +146,9 @@ class Resolver:
         if stale is not None:
             return stale
         try:
-            answer = self._once(key, lambda: self._lookup_tag(ref), lambda: self._fetch_tag(ref))
+            answer = self._flights.do(key, lambda: self._lookup_tag(ref) or self._fetch_tag(ref))
         except STALE_IF as exc:
-            self._failed[ref.registry] = (self._clock() + self._backoff, exc)
+            self._failed[ref.registry] = (self._clock() + self._timings.failure_backoff, exc)
             stale = self._stale(ref, seen, exc)
             if stale is None:
                 raise
@@ -171,11 +176,11 @@ class Resolver:
         entry = self._cache.set(f"tag:{ref}", digest, ttl=ttl, keep=keep)
         return _Answer(image, entry, "miss")
 
-    def _cached_image(self, ref: Reference, tag_entry: Entry) -> _Answer | None:
+    def _cached_image(self, ref: Reference, tag_entry: CacheEntry) -> _Answer | None:
         image = self._image_from_cache(ref, str(tag_entry.value))
         return None if image is None else _Answer(image, tag_entry, "hit")
 
-    def _stale(self, ref: Reference, seen: Entry | None, exc: Exception) -> Resolution | None:
+    def _stale(self, ref: Reference, seen: CacheEntry | None, exc: Exception) -> Resolution | None:
         """The expired answer, while it is younger than stale_ttl and its image is at hand."""
         now = self._clock()
         if seen is None or seen.age(now) >= self._config.stale_ttl:
@@ -185,7 +190,7 @@ class Resolver:
             return None
         age = int(seen.age(now))
         warning = (
-            f"Served a stale cached answer because {_failure(exc)}; the answer is"
+            f"Served a stale cached answer because {_what_failed(exc)}; the answer is"
             f" {_duration(age)} old and the tag may have moved since."
         )
         return Resolution(self._as_asked(ref, image), "stale", age, 0, (warning,))
@@ -194,47 +199,32 @@ class Resolver:
 
     def _by_digest(self, ref: Reference) -> Resolution:
         digest = str(ref.digest)
-        key = _digest_key(ref, digest)
-
-        def lookup() -> _Answer | None:
-            entry = self._cache.get(key)
-            image = None if entry is None else _decode(entry)
-            if entry is None or image is None:
-                self._raise_if_missing(ref)
-                return None
-            return _Answer(image, entry, "hit")
-
-        def fetch() -> _Answer:
-            with self._remembering_missing(ref):
-                image = self._image(ref, digest)
-            return _Answer(image, Entry.create(digest, self._clock(), ttl=None), "miss")
-
-        return self._resolution(ref, lookup() or self._once(key, lookup, fetch))
+        entry = self._cache.get(_digest_key(ref, digest))
+        image = None if entry is None else _decode(entry)
+        if entry is not None and image is not None:
+            return self._resolution(ref, _Answer(image, entry, "hit"))
+        self._raise_if_missing(ref)
+        with self._remembering_missing(ref):
+            image = self._image(ref, digest)
+        stored = CacheEntry.create(digest, self._clock(), ttl=None)
+        return self._resolution(ref, _Answer(image, stored, "miss"))
 
     # -- shared steps -----------------------------------------------------------------------
 
-    def _once(
-        self, key: str, lookup: Callable[[], _Answer | None], work: Callable[[], _Answer]
-    ) -> _Answer:
-        """One registry round per key in this process and, with Redis, in the cluster."""
-        cluster = self._cluster
-        if cluster is None:
-            return self._flights.do(key, work)
-        return self._flights.do(key, lambda: cluster.do(key, lookup, work))
-
     def _image(self, ref: Reference, digest: str) -> ResolvedImage:
-        """From the digest cache, or one GET by digest (single-flight) stored for good."""
-        cached = self._image_from_cache(ref, digest)
-        if cached is not None:
-            return cached
+        """From the digest cache, or one GET by digest per key (process and cluster), stored
+        for good."""
         key = _digest_key(ref, digest)
 
-        def fetch() -> ResolvedImage:
+        def work() -> ResolvedImage:
+            cached = self._image_from_cache(ref, digest)  # an earlier turn's answer
+            if cached is not None:
+                return cached
             image = self._client.fetch_image(ref, digest)
             self._cache.set(key, encode_image(image), ttl=None)
             return image
 
-        return self._flights.do(f"fetch:{key}", fetch)
+        return self._image_from_cache(ref, digest) or self._flights.do(key, work)
 
     def _image_from_cache(self, ref: Reference, digest: str) -> ResolvedImage | None:
         entry = self._cache.get(_digest_key(ref, digest))
@@ -279,14 +269,14 @@ def _digest_key(ref: Reference, digest: str) -> str:
     return f"digest:{ref.registry}/{ref.repository}@{digest}"
 
 
-def _decode(entry: Entry) -> ResolvedImage | None:
+def _decode(entry: CacheEntry) -> ResolvedImage | None:
     try:
         return decode_image(entry.value)
     except (KeyError, TypeError, ValueError):
         return None
 
 
-def _failure(exc: Exception) -> str:
+def _what_failed(exc: Exception) -> str:
     if isinstance(exc, RegistryTimeout):
         what = "the registry timed out"
     elif isinstance(exc, RegistryRateLimited):

@@ -33,6 +33,7 @@ def _encode_platform(platform: Platform) -> dict[str, Any]:
         "os_version": platform.os_version,
         "digest": platform.digest,
         "variant": platform.variant,
+        "os_version_source": platform.os_version_source,
     }
 
 
@@ -43,4 +44,5 @@ def _decode_platform(data: dict[str, Any]) -> Platform:
         os_version=data.get("os_version"),
         digest=data.get("digest"),
         variant=data.get("variant"),
+        os_version_source=data.get("os_version_source"),
     )

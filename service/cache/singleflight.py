@@ -1,9 +1,11 @@
-"""Single-flight: one resolution per key at a time, per process (threads) and per cluster (Redis).
+"""Single-flight: one `work()` per key at a time, per process (threads) and, with a Redis lock,
+per cluster. One path: `SingleFlight.do(key, work)`.
 
 In-process, the first thread asking about a key leads and the others wait for its result or its
-exception. Across processes and replicas a short Redis lock (SET NX PX) elects the leader; the
-others wait a bounded time for the lock to go, read the leader's answer from the cache, and
-resolve themselves if it never comes.
+exception. With a cluster lock the leader then takes its turn across processes and replicas: a
+short Redis lock (SET NX PX) lets one process run `work` at a time, the others wait a bounded
+time for it to go and then run `work` themselves. `work` reads the shared cache before it asks
+the registry, so a later turn finds the first one's answer; the flight never knows the cache.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import copy
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from service.cache.redis_link import RedisLink
+from service.clock import SYSTEM, Clock
 from service.metrics import SINGLEFLIGHT_WAITS
 
 T = TypeVar("T")
@@ -39,11 +41,13 @@ class _Call(Generic[T]):
 
 
 class SingleFlight:
-    """Per key: one leader runs `fn`; threads asking meanwhile get its result or its error."""
+    """Per key: one leader runs `fn` (in its cluster turn, given `cluster`); threads asking
+    meanwhile get its result or its error."""
 
-    def __init__(self) -> None:
+    def __init__(self, cluster: ClusterFlight | None = None) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, _Call] = {}
+        self._cluster = cluster
 
     def do(self, key: str, fn: Callable[[], T]) -> T:
         with self._lock:
@@ -54,7 +58,7 @@ class SingleFlight:
         if not leader:
             return self._wait(call)
         try:
-            call.value = fn()
+            call.value = fn() if self._cluster is None else self._cluster.do(key, fn)
             return call.value
         except BaseException as exc:
             call.error = exc
@@ -131,48 +135,34 @@ _UNANSWERED = object()
 
 
 class ClusterFlight:
-    """One `work()` per name across the cluster; the others return `lookup()` once it answers."""
+    """One `work()` per name at a time across the cluster, each waiting a bounded time."""
 
     def __init__(
-        self,
-        lock: RedisLock,
-        *,
-        wait: float,
-        poll: float = POLL_INTERVAL,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        self, lock: RedisLock, *, wait: float, poll: float = POLL_INTERVAL, clock: Clock = SYSTEM
     ) -> None:
         self._lock = lock
         self._wait = wait
         self._poll = poll
-        self._monotonic = monotonic
-        self._sleep = sleep
+        self._clock = clock
 
-    def do(self, name: str, lookup: Callable[[], T | None], work: Callable[[], T]) -> T:
-        """`lookup` returns the answer another process left in the cache (or raises its
-        negative answer), None if there is none; `work` asks the registry and stores it."""
-        deadline = self._monotonic() + self._wait
+    def do(self, name: str, work: Callable[[], T]) -> T:
+        """`work` in our turn: it finds in the cache what an earlier turn stored, or asks the
+        registry and stores it. When the turn does not come in time, `work` anyway."""
+        deadline = self._clock.monotonic() + self._wait
         counted = False
-        while self._monotonic() < deadline:
+        while self._clock.monotonic() < deadline:
             held = self._lock.acquire(name)
             if held is not None:
-                return self._lead(held, lookup, work)
+                try:
+                    return work()
+                finally:
+                    self._lock.release(held)
             if not counted:
                 SINGLEFLIGHT_WAITS.labels(scope="cluster").inc()
                 counted = True
             self._until_released(name, deadline)
-            found = lookup()
-            if found is not None:
-                return found
         return work()  # the leader is too slow or gone: ask ourselves
 
-    def _lead(self, held: Held, lookup: Callable[[], T | None], work: Callable[[], T]) -> T:
-        try:
-            found = lookup()  # a leader may have finished between our cache miss and the lock
-            return found if found is not None else work()
-        finally:
-            self._lock.release(held)
-
     def _until_released(self, name: str, deadline: float) -> None:
-        while self._monotonic() < deadline and self._lock.held(name):
-            self._sleep(self._poll)
+        while self._clock.monotonic() < deadline and self._lock.held(name):
+            self._clock.sleep(self._poll)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from service.cli import check, explain, openapi, serve
+from service.cli import check, explain, matrix, nodes, openapi, serve
 from service.cli.common import EXIT_ERROR
 
 # One line per command; a new command adds its module here.
-COMMANDS: tuple[ModuleType, ...] = (serve, check, openapi, explain)
+COMMANDS: tuple[ModuleType, ...] = (serve, check, openapi, nodes, matrix, explain)
 
 
 def parser() -> argparse.ArgumentParser:

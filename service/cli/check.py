@@ -7,6 +7,7 @@ import json
 import sys
 
 from service.cli.common import EXIT_COMPATIBLE, EXIT_ERROR, EXIT_INCOMPATIBLE, problem_lines
+from service.compat.runtime_ids import RUNTIME_IDS
 
 NAME = "check"
 HELP = "answer one question without a server"
@@ -18,6 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", required=True, help="the host's version, in any shape")
     parser.add_argument("--host-type", choices=("server", "client"))
     parser.add_argument("--arch", choices=("amd64", "arm64"), default="amd64")
+    parser.add_argument(
+        "--runtime",
+        choices=RUNTIME_IDS,
+        help="judge what this runtime pulls and starts; its outcome decides the exit code",
+    )
     parser.add_argument("--json", action="store_true", help="print the whole JSON answer")
 
 
@@ -29,6 +35,8 @@ def _question(args: argparse.Namespace) -> dict:
         question["image"] = args.image
     if args.image_version:
         question["image_version"] = args.image_version
+    if getattr(args, "runtime", None):
+        question["runtime"] = args.runtime
     return question
 
 
@@ -38,7 +46,15 @@ def _human(answer: dict) -> str:
         lines.append(f"  {mode + ':':9}{judged['verdict']:12}{judged['reason']}")
     lines += [f"  warning: {w}" for w in answer["warnings"]]
     lines += [f"  remedy ({r['action']}): {r['detail']}" for r in answer["remedies"]]
+    lines += [_runtime_line(rid, row) for rid, row in answer.get("runtimes", {}).items()]
     return "\n".join(lines)
+
+
+def _runtime_line(rid: str, row: dict) -> str:
+    if not row["matches"]:
+        return f"  {rid + ':':16}pulls nothing ({row['detail']})"
+    what = {True: f"starts ({row['isolation']})", False: "fails", None: "unknown"}[row["starts"]]
+    return f"  {rid + ':':16}{row['os_version'] or '?'} {what}"
 
 
 def run(args: argparse.Namespace) -> int:

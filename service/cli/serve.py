@@ -17,6 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from service.app import start_problem
+
+    problem = start_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_ERROR
     argv = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf"]
     os.execv(sys.executable, [*argv, "--bind", args.bind, "service.wsgi:app"])
     return EXIT_ERROR  # not reached: exec replaces this process

@@ -6,11 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from service.compat import catalog
-from service.compat.catalog import CLIENT, SERVER
+from service.compat import catalog, known_problems
+from service.compat.catalog import (
+    CLIENT,
+    LTSC2022,
+    SERVER,
+    V21H1,
+    V23H2,
+    V1809,
+    V1909,
+    V2004,
+    WIN10_22H2,
+    WIN11_25H2,
+    WINDOWS_11_FIRST_BUILD,
+)
 from service.compat.rules import (
     BASELINES,
-    NEWER_REVISION_FIELD_FAILURES,
     Host,
     Judgement,
     Verdict,
@@ -38,22 +49,19 @@ class Advisory:
 
 # fmt: off
 ADVISORIES: tuple[Advisory, ...] = (
-    Advisory(CLIENT, 22000, None, frozenset({20348}),
+    Advisory(CLIENT, WINDOWS_11_FIRST_BUILD, None, frozenset({LTSC2022}),
              "Process isolation of Windows Server 2022 images on Windows 11 is a preview: fine "
              "for development, not supported in production (hcsshim's own check accepts it)."),
-    Advisory(CLIENT, 26200, None, frozenset({20348}),
+    Advisory(CLIENT, WIN11_25H2, None, frozenset({LTSC2022}),
              "containerd 2.2+ and hcsshim 0.13+ refuse Windows Server 2022 images on Windows 11 "
              "25H2 and later with process isolation, although the documentation allows it."),
-    Advisory(CLIENT, 26200, None, frozenset({26100}),
-             "Windows Server 2025 images on Windows 11 25H2 have failed in the field with "
-             "process isolation; test before relying on it."),
-    Advisory(CLIENT, 17763, 18363, None,
+    Advisory(CLIENT, V1809, V1909, None,
              "Windows 10 1809/1903/1909 can start same-build containers with process isolation "
              "for development, but Microsoft does not support it.", same_build=True),
-    Advisory(CLIENT, 19043, 19045, frozenset({19041}),
+    Advisory(CLIENT, V21H1, WIN10_22H2, frozenset({V2004}),
              "Windows 10 21H1-22H2 share the 2004 code base, but Microsoft says 2004 images are "
              "unsupported on them with process isolation."),
-    Advisory(SERVER, 25398, 25398, None,
+    Advisory(SERVER, V23H2, V23H2, None,
              "Windows Server 23H2 is a container host only: it runs Windows Server 2022 images "
              "and no others, in either isolation mode."),
 )
@@ -107,13 +115,8 @@ def revision_notes(host: Host, image: WindowsVersion, process: Judgement) -> lis
             Verdict.PREVIEW,
         )
     ):
-        where = (
-            " such pairs have failed in the field on Windows Server 2019 and 2025 hosts;"
-            if host.build in NEWER_REVISION_FIELD_FAILURES
-            else ""
-        )
         notes.append(
-            f"The image's revision ({ir}) is newer than the host's ({hr}): allowed, but{where} "
+            f"The image's revision ({ir}) is newer than the host's ({hr}): allowed, but "
             "update the host."
         )
     return notes
@@ -163,6 +166,7 @@ def collect(host, image, process, hyperv, requested_kind, today) -> list[str]:
         *revision_notes(host, image, process),
         *advisories(host, image),
         *runtime_notes(host, image, process, hyperv),
+        *known_problems.in_force().warnings(host.version, host.kind, image),
         *support_notes(host, image, today),
     ]
     return list(dict.fromkeys(found))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from service.compat import advisories, catalog
+from service.compat import advisories, catalog, known_problems
 from service.compat.catalog import KINDS, SERVER
 from service.compat.remedies import DEFAULT_BASE, BaseTag, Remedy, base_tag_for, remedies
-from service.compat.rules import Host, Isolation, Judgement, Verdict, judge
+from service.compat.rules import Host, Isolation, Judgement, Rule, Verdict, judge
 from service.compat.versions import InvalidVersion, ParsedVersion, WindowsVersion, parse_version
 
 
@@ -23,9 +23,17 @@ class Assessment:
     remedies: tuple[Remedy, ...]
     fixed_summary: str | None = None  # for answers the rules cannot phrase (a Linux image)
     target: BaseTag | None = None  # the base tag this host runs best; None when none works
+    # Known field failures for this pair (either effect): the sentence names them.
+    known: tuple[known_problems.KnownProblem, ...] = ()
+    # With `runtime=`: that runtime's outcome decides `compatible` and leads the sentence.
+    runtime_compatible: bool | None = None
+    runtime_lead: str | None = None
+    runtime_note: str | None = None  # runtimes that disagree, as a clause for the sentence
 
     @property
     def compatible(self) -> bool:
+        if self.runtime_compatible is not None:
+            return self.runtime_compatible
         return Verdict.SUPPORTED in (self.process.verdict, self.hyperv.verdict)
 
     @property
@@ -37,7 +45,14 @@ class Assessment:
 
     @property
     def summary(self) -> str:
-        return self.fixed_summary or summarize(self)
+        sentence = self.fixed_summary or summarize(self)
+        if self.runtime_note:
+            sentence = f"{sentence[:-1]}; {self.runtime_note}."
+        return (
+            f"{self.runtime_lead}{sentence[0].lower()}{sentence[1:]}"
+            if self.runtime_lead
+            else sentence
+        )
 
 
 def make_host(parsed: ParsedVersion, host_type: str | None = None) -> Host:
@@ -66,15 +81,19 @@ def assess(
     today: date | None = None,
     repository: str = DEFAULT_BASE,
     extra_warnings: tuple[str, ...] = (),
+    runtime: str | None = None,
 ) -> Assessment:
-    process = judge(host, image, Isolation.PROCESS)
-    hyperv = judge(host, image, Isolation.HYPERV)
+    process = judge(host, image, Isolation.PROCESS, runtime=runtime)
+    hyperv = judge(host, image, Isolation.HYPERV, runtime=runtime)
     found = advisories.collect(host, image, process, hyperv, requested_kind, today or date.today())
     warnings = tuple(dict.fromkeys([*extra_warnings, *found]))
     # Judged once: the remedies and the sentence both name it.
     target = base_tag_for(host) if process.verdict is not Verdict.SUPPORTED else None
     found_remedies = remedies(host, image, process, hyperv, repository, target)
-    return Assessment(host, image, process, hyperv, warnings, tuple(found_remedies), target=target)
+    known = known_problems.in_force().concerning(host.version, host.kind, image, runtime)
+    return Assessment(
+        host, image, process, hyperv, warnings, tuple(found_remedies), target=target, known=known
+    )
 
 
 def host_from_text(text: str, host_type: str | None = None) -> tuple[Host, tuple[str, ...]]:
@@ -105,10 +124,10 @@ def assess_text(
 
 
 # Why nothing runs, as a clause, by the rule of the most permissive mode's verdict.
-_WHY_NOT: dict[str, str] = {
-    "major-minor": "the Windows major.minor versions differ",
-    "newer-image": "a newer image never runs on an older host",
-    "hyperv-only": "this host runs only Windows Server 2022 images",
+_WHY_NOT: dict[Rule, str] = {
+    Rule.MAJOR_MINOR: "the Windows major.minor versions differ",
+    Rule.NEWER_IMAGE: "a newer image never runs on an older host",
+    Rule.HYPERV_ONLY: "this host runs only Windows Server 2022 images",
 }
 
 
@@ -117,6 +136,15 @@ def _named(version: WindowsVersion, build_name: str) -> str:
 
 
 def summarize(a: Assessment) -> str:
+    """The sentence, with the known problems for the pair named before its full stop."""
+    sentence = _sentence(a)
+    if not a.known:
+        return sentence
+    named = "; ".join(f"known problem {p.label}: {p.text}" for p in a.known)
+    return f"{sentence[:-1]}; {named}."
+
+
+def _sentence(a: Assessment) -> str:
     image = "image " + _named(a.image, catalog.describe(a.image.build))
     host = "host " + _named(a.host.version, catalog.describe(a.host.build, a.host.kind))
     process, hyperv = a.process.verdict, a.hyperv.verdict
@@ -141,6 +169,8 @@ def summarize(a: Assessment) -> str:
         only = "Yes, with Hyper-V isolation only"
         return f"{only}: {image} runs on {host} with --isolation=hyperv; {why}{fix}."
     why = _WHY_NOT.get(a.hyperv.rule, "neither isolation mode supports the pair")
+    if a.hyperv.known_problem or a.process.known_problem:
+        why = "of a known field failure"
     elsewhere = catalog.image_release(a.image.build)
     where = f" or run it on {elsewhere.name} hosts" if elsewhere and a.host.kind == SERVER else ""
     return f"No: {image} does not run on {host}, because {why}{fix}{where}."

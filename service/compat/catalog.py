@@ -40,76 +40,117 @@ class Release:
         return self.name
 
 
-def _server(build, name, vid, channel, tags, aliases=(), main=None, end=None, images=True, note=""):
-    return Release(build, SERVER, name, vid, channel, tags, aliases, main, end, images, note)
+# Builds as named constants (the model is hcsshim's osversion/windowsbuilds.go): rules,
+# advisories and remedies name them instead of writing bare numbers.
+WS2016 = LTSC2016 = V1607 = 14393
+V1703 = 15063
+V1709 = 16299
+V1803 = 17134
+WS2019 = LTSC2019 = V1809 = 17763
+V1903 = 18362
+V1909 = 18363
+V2004 = 19041
+V20H2 = 19042
+V21H1 = 19043
+WIN10_21H2 = 19044
+WIN10_22H2 = 19045
+WS2022 = LTSC2022 = 20348
+WIN11_21H2 = 22000
+WIN11_22H2 = 22621
+WIN11_23H2 = 22631
+V23H2 = 25398  # Windows Server 23H2 (Annual Channel)
+WS2025 = LTSC2025 = 26100  # also Windows 11 24H2
+WIN11_25H2 = 26200
+
+WINDOWS_11_FIRST_BUILD = WIN11_21H2
 
 
-def _client(build, name, vid, aliases=(), end=None, note=""):
-    return Release(build, CLIENT, name, vid, None, (), aliases, None, end, False, note)
+def _server(build: int, name: str, version_id: str, channel: str, **fields) -> Release:
+    fields.setdefault("has_images", True)
+    return Release(
+        build=build, kind=SERVER, name=name, version_id=version_id, channel=channel, **fields
+    )
+
+
+def _client(build: int, name: str, version_id: str, **fields) -> Release:
+    return Release(
+        build=build, kind=CLIENT, name=name, version_id=version_id, channel=None, **fields
+    )
 
 
 D = date.fromisoformat
 
 # fmt: off
 RELEASES: tuple[Release, ...] = (
-    _server(14393, "Windows Server 2016", "1607", "LTSC", ("ltsc2016", "1607", "sac2016"),
-            ("windows server 2016", "2016", "ws2016"), D("2022-01-11"), D("2027-01-11"),
+    _server(WS2016, "Windows Server 2016", "1607", "LTSC",
+            tags=("ltsc2016", "1607", "sac2016"),
+            aliases=("windows server 2016", "2016", "ws2016"),
+            mainstream_end=D("2022-01-11"), support_end=D("2027-01-11"),
             note="process isolation needs the exact same revision"),
-    _client(14393, "Windows 10 1607", "1607", ("windows 10 1607", "1607"), D("2018-04-10")),
-    _client(15063, "Windows 10 1703", "1703", ("windows 10 1703", "1703"),
-            D("2018-10-09")),
-    _server(16299, "Windows Server 1709", "1709", "SAC", ("1709",),
-            ("windows server 1709",), end=D("2019-04-09")),
-    _client(16299, "Windows 10 1709", "1709", ("windows 10 1709", "1709"), D("2019-04-09")),
-    _server(17134, "Windows Server 1803", "1803", "SAC", ("1803",),
-            ("windows server 1803",), end=D("2019-11-12")),
-    _client(17134, "Windows 10 1803", "1803", ("windows 10 1803", "1803"), D("2019-11-12")),
-    _server(17763, "Windows Server 2019", "1809", "LTSC", ("ltsc2019", "1809"),
-            ("windows server 2019", "2019", "ws2019", "windows server 1809"),
-            D("2024-01-09"), D("2029-01-09"),
+    _client(V1607, "Windows 10 1607", "1607", aliases=("windows 10 1607", "1607"),
+            support_end=D("2018-04-10")),
+    _client(V1703, "Windows 10 1703", "1703", aliases=("windows 10 1703", "1703"),
+            support_end=D("2018-10-09")),
+    _server(V1709, "Windows Server 1709", "1709", "SAC", tags=("1709",),
+            aliases=("windows server 1709",), support_end=D("2019-04-09")),
+    _client(V1709, "Windows 10 1709", "1709", aliases=("windows 10 1709", "1709"),
+            support_end=D("2019-04-09")),
+    _server(V1803, "Windows Server 1803", "1803", "SAC", tags=("1803",),
+            aliases=("windows server 1803",), support_end=D("2019-11-12")),
+    _client(V1803, "Windows 10 1803", "1803", aliases=("windows 10 1803", "1803"),
+            support_end=D("2019-11-12")),
+    _server(WS2019, "Windows Server 2019", "1809", "LTSC", tags=("ltsc2019", "1809"),
+            aliases=("windows server 2019", "2019", "ws2019", "windows server 1809"),
+            mainstream_end=D("2024-01-09"), support_end=D("2029-01-09"),
             note="process isolation: host and image must sit on the same side of the "
             "February 2020 security baseline"),
-    _client(17763, "Windows 10 1809", "1809",
-            ("windows 10 1809", "1809", "windows 10 ltsc 2019", "windows 10 ltsc2019"),
-            D("2020-11-10")),
-    _server(18362, "Windows Server 1903", "1903", "SAC", ("1903",),
-            ("windows server 1903",), end=D("2020-12-08")),
-    _client(18362, "Windows 10 1903", "1903", ("windows 10 1903", "1903"), D("2020-12-08")),
-    _server(18363, "Windows Server 1909", "1909", "SAC", ("1909",),
-            ("windows server 1909",), end=D("2021-05-11")),
-    _client(18363, "Windows 10 1909", "1909", ("windows 10 1909", "1909"), D("2021-05-11")),
-    _server(19041, "Windows Server 2004", "2004", "SAC", ("2004",),
-            ("windows server 2004",), end=D("2021-12-14")),
-    _client(19041, "Windows 10 2004", "2004", ("windows 10 2004", "2004"), D("2021-12-14")),
-    _server(19042, "Windows Server 20H2", "20H2", "SAC", ("20h2",),
-            ("windows server 20h2",), end=D("2022-08-09")),
-    _client(19042, "Windows 10 20H2", "20H2", ("windows 10 20h2", "20h2"), D("2022-05-10")),
-    _client(19043, "Windows 10 21H1", "21H1", ("windows 10 21h1", "21h1"),
-            D("2022-12-13")),
-    _client(19044, "Windows 10 21H2", "21H2", ("windows 10 21h2", "21h2"),
-            D("2023-06-13")),
-    _client(19045, "Windows 10 22H2", "22H2", ("windows 10 22h2", "22h2"),
-            D("2025-10-14")),
-    _server(20348, "Windows Server 2022", "21H2", "LTSC", ("ltsc2022",),
-            ("windows server 2022", "2022", "ws2022", "windows server 21h2", "21h2"),
-            D("2026-10-13"), D("2031-10-14")),
-    _client(22000, "Windows 11 21H2", "21H2", ("windows 11 21h2", "21h2"),
-            D("2023-10-10")),
-    _client(22621, "Windows 11 22H2", "22H2", ("windows 11 22h2", "22h2"),
-            D("2024-10-08")),
-    _client(22631, "Windows 11 23H2", "23H2", ("windows 11 23h2", "23h2"),
-            D("2025-11-11")),
-    _server(25398, "Windows Server 23H2", "23H2", "Annual", (),
-            ("windows server 23h2", "23h2"), end=D("2025-10-24"), images=False,
+    _client(V1809, "Windows 10 1809", "1809",
+            aliases=("windows 10 1809", "1809", "windows 10 ltsc 2019", "windows 10 ltsc2019"),
+            support_end=D("2020-11-10")),
+    _server(V1903, "Windows Server 1903", "1903", "SAC", tags=("1903",),
+            aliases=("windows server 1903",), support_end=D("2020-12-08")),
+    _client(V1903, "Windows 10 1903", "1903", aliases=("windows 10 1903", "1903"),
+            support_end=D("2020-12-08")),
+    _server(V1909, "Windows Server 1909", "1909", "SAC", tags=("1909",),
+            aliases=("windows server 1909",), support_end=D("2021-05-11")),
+    _client(V1909, "Windows 10 1909", "1909", aliases=("windows 10 1909", "1909"),
+            support_end=D("2021-05-11")),
+    _server(V2004, "Windows Server 2004", "2004", "SAC", tags=("2004",),
+            aliases=("windows server 2004",), support_end=D("2021-12-14")),
+    _client(V2004, "Windows 10 2004", "2004", aliases=("windows 10 2004", "2004"),
+            support_end=D("2021-12-14")),
+    _server(V20H2, "Windows Server 20H2", "20H2", "SAC", tags=("20H2",),
+            aliases=("windows server 20h2",), support_end=D("2022-08-09")),
+    _client(V20H2, "Windows 10 20H2", "20H2", aliases=("windows 10 20h2", "20h2"),
+            support_end=D("2022-05-10")),
+    _client(V21H1, "Windows 10 21H1", "21H1", aliases=("windows 10 21h1", "21h1"),
+            support_end=D("2022-12-13")),
+    _client(WIN10_21H2, "Windows 10 21H2", "21H2", aliases=("windows 10 21h2", "21h2"),
+            support_end=D("2023-06-13")),
+    _client(WIN10_22H2, "Windows 10 22H2", "22H2", aliases=("windows 10 22h2", "22h2"),
+            support_end=D("2025-10-14")),
+    _server(WS2022, "Windows Server 2022", "21H2", "LTSC", tags=("ltsc2022",),
+            aliases=("windows server 2022", "2022", "ws2022", "windows server 21h2", "21h2"),
+            mainstream_end=D("2026-10-13"), support_end=D("2031-10-14")),
+    _client(WIN11_21H2, "Windows 11 21H2", "21H2", aliases=("windows 11 21h2", "21h2"),
+            support_end=D("2023-10-10")),
+    _client(WIN11_22H2, "Windows 11 22H2", "22H2", aliases=("windows 11 22h2", "22h2"),
+            support_end=D("2024-10-08")),
+    _client(WIN11_23H2, "Windows 11 23H2", "23H2", aliases=("windows 11 23h2", "23h2"),
+            support_end=D("2025-11-11")),
+    _server(V23H2, "Windows Server 23H2", "23H2", "Annual",
+            aliases=("windows server 23h2", "23h2"), support_end=D("2025-10-24"),
+            has_images=False,
             note="a container host only: runs Windows Server 2022 images, has no images of "
             "its own"),
-    _server(26100, "Windows Server 2025", "24H2", "LTSC", ("ltsc2025",),
-            ("windows server 2025", "2025", "ws2025", "windows server 24h2", "24h2"),
-            D("2029-10-09"), D("2034-10-10"), note="no full-fat `windows` image for 2025"),
-    _client(26100, "Windows 11 24H2", "24H2", ("windows 11 24h2", "24h2"),
-            D("2026-10-13")),
-    _client(26200, "Windows 11 25H2", "25H2", ("windows 11 25h2", "25h2"),
-            D("2027-10-12")),
+    _server(WS2025, "Windows Server 2025", "24H2", "LTSC", tags=("ltsc2025",),
+            aliases=("windows server 2025", "2025", "ws2025", "windows server 24h2", "24h2"),
+            mainstream_end=D("2029-10-09"), support_end=D("2034-10-10"),
+            note="no full-fat `windows` image for 2025"),
+    _client(WS2025, "Windows 11 24H2", "24H2", aliases=("windows 11 24h2", "24h2"),
+            support_end=D("2026-10-13")),
+    _client(WIN11_25H2, "Windows 11 25H2", "25H2", aliases=("windows 11 25h2", "25h2"),
+            support_end=D("2027-10-12")),
 )
 # fmt: on
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from service.compat import catalog
-from service.compat.catalog import CLIENT, SERVER
+from service.compat.catalog import CLIENT, LTSC2019, SERVER
 from service.compat.rules import (
     BASELINES,
     EXACT_REVISION_BUILDS,
@@ -15,6 +15,7 @@ from service.compat.rules import (
     Host,
     Isolation,
     Judgement,
+    Rule,
     Verdict,
     baseline_side,
     judge,
@@ -26,7 +27,7 @@ HYPERV_DAEMON_JSON = '"exec-opts":["isolation=hyperv"]'
 BUILD_LABEL = "node.kubernetes.io/windows-build"
 
 # The cumulative update that moves a host past a baseline, for the "update the host" advice.
-BASELINE_UPDATES: dict[int, str] = {17763: "KB4532691 (February 2020, 10.0.17763.1039)"}
+BASELINE_UPDATES: dict[int, str] = {LTSC2019: "KB4532691 (February 2020, 10.0.17763.1039)"}
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,11 @@ def _schedule(image: WindowsVersion) -> Remedy | None:
 
 
 def _update_host(host: Host, image: WindowsVersion, process: Judgement) -> Remedy | None:
-    if process.rule == "exact-revision":
+    if process.rule is Rule.EXACT_REVISION:
         target = f"10.0.{host.build}.{image.revision}"
         return Remedy("update-host", f"update the host to {target}", {"host_version": target})
     if (
-        process.rule == "baseline"
+        process.rule is Rule.BASELINE
         and baseline_side(host.version, BASELINES[host.build], host=True) == "before"
     ):
         update = BASELINE_UPDATES.get(host.build, BASELINES[host.build].name)

@@ -37,9 +37,10 @@ class InvalidVersion(ValueError):
         )
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class WindowsVersion:
-    """Major.Minor.Build.Revision; revision None means unknown. Ordering is by integers."""
+    """Major.Minor.Build.Revision; revision None means unknown. One ordering, by `key`, in which
+    an unknown revision sorts before every known one (pypa/packaging's _BaseVersion style)."""
 
     major: int
     minor: int
@@ -52,8 +53,27 @@ class WindowsVersion:
 
     @property
     def key(self) -> tuple[int, int, int, int]:
-        """Sort key with an unknown revision ordered first."""
         return (self.major, self.minor, self.build, -1 if self.revision is None else self.revision)
+
+    def __lt__(self, other: WindowsVersion) -> bool:
+        if not isinstance(other, WindowsVersion):
+            return NotImplemented
+        return self.key < other.key
+
+    def __le__(self, other: WindowsVersion) -> bool:
+        if not isinstance(other, WindowsVersion):
+            return NotImplemented
+        return self.key <= other.key
+
+    def __gt__(self, other: WindowsVersion) -> bool:
+        if not isinstance(other, WindowsVersion):
+            return NotImplemented
+        return self.key > other.key
+
+    def __ge__(self, other: WindowsVersion) -> bool:
+        if not isinstance(other, WindowsVersion):
+            return NotImplemented
+        return self.key >= other.key
 
 
 @dataclass(frozen=True)

@@ -1,35 +1,36 @@
-"""explain(question, lookup): read the paste, resolve and judge the image it names against
-the host it names (or `host`), and answer with the /compat answer, concrete fixes and one
-sentence. Pure: the registry is reached only through `lookup`, which the door supplies
-(the resolver behind the allow-list), so nothing in the paste is fetched but the image."""
+"""explain(question, registry): read the paste, resolve and judge the image it names against
+the host it names (or `host`, or its node in `nodes`), and answer with the /compat answer
+(service.questions.compat.answer, the function /compat itself calls), concrete fixes and one
+sentence. Pure: the registry is reached only through the resolver and allow-list the door
+supplies, so nothing in the paste is fetched but the image."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.api import render
 from service.compat import catalog
-from service.compat.assessment import Assessment, assess, host_from_text, parse_image_version
+from service.compat.assessment import Assessment, host_from_text
 from service.compat.remedies import DEFAULT_BASE
 from service.compat.rules import Host
-from service.compat.selection import select_platform
 from service.compat.versions import InvalidVersion
 from service.explain import hcs_codes, known, sentences
 from service.explain.fixes import Target, concrete_fixes
+from service.explain.nodes_host import host_from_nodes
 from service.pastes.failures import ACCEPTED, Paste, read_failure
+from service.questions import compat
+from service.registry.errors import RegistryError, RegistryNotAllowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
 
 
-class LookupFailed(Exception):
-    """The door could not resolve the image; `problem` is what /compat would have answered."""
+@dataclass(frozen=True)
+class Registry:
+    """What the door supplies: the resolver, the allow-list, and how a registry failure reads
+    as a problem object (api.md) inside the answer."""
 
-    def __init__(self, problem: dict) -> None:
-        super().__init__(problem.get("detail", ""))
-        self.problem = problem
-
-
-Lookup = Callable[[ImageReference], object]  # -> service.cache.resolver.Resolution
+    resolver: compat.Resolver
+    allowed: Callable[[str], bool]
+    problem: Callable[[RegistryError], dict]
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,20 @@ class Question:
     host: str | None = None
     host_type: str | None = None
     image: str | None = None
+    nodes: object | None = None  # a fleet.md nodes paste: parsed JSON, or JSON/YAML text
+
+
+@dataclass(frozen=True)
+class HostFound:
+    host: Host
+    text: str  # what /compat is asked with, so its parsing notes come along
+    source: str
 
 
 @dataclass(frozen=True)
 class Judged:
     assessment: Assessment | None
-    compat: dict | None
+    compat: compat.CompatAnswer | None
     image_error: dict | None
 
 
@@ -112,12 +121,12 @@ def _found(paste: Paste, errors: list[dict]) -> dict:
     return {k: v for k, v in found.items() if v not in (None, [], {})}
 
 
-def _host(q: Question, paste: Paste, warnings: list[str]) -> tuple[Host | None, str | None]:
-    """The host: `host` if given (bad text is the caller's 422), else the paste's."""
+def _host(q: Question, paste: Paste, node: str | None, warnings: list[str]) -> HostFound | None:
+    """`host` if given (bad text is the caller's 422), else the paste's, else `nodes`."""
     if q.host:
         host, notes = host_from_text(q.host, q.host_type)
         warnings.extend(notes)
-        return host, "host"
+        return HostFound(host, q.host, "host")
     text, source = paste.facts.get("host_text"), paste.facts.get("host_from", "the paste")
     if not text:
         text, source = _node_version(paste)
@@ -125,10 +134,14 @@ def _host(q: Question, paste: Paste, warnings: list[str]) -> tuple[Host | None, 
         try:
             host, notes = host_from_text(text, q.host_type)
         except (InvalidVersion, ValueError):
-            return None, None
+            return None
         warnings.extend(notes)
-        return host, str(source)
-    return None, None
+        return HostFound(host, text, str(source))
+    if q.nodes is not None:
+        listed = host_from_nodes(q.nodes, node, q.host_type, warnings)
+        if listed is not None:
+            return HostFound(*listed)
+    return None
 
 
 def _node_version(paste: Paste) -> tuple[str | None, str | None]:
@@ -164,35 +177,58 @@ def _base_repository(ref: ImageReference) -> str:
     return name if name in catalog.BASE_IMAGE_REPOSITORIES else catalog.BASE_IMAGE_REPOSITORIES[0]
 
 
-def _judge_reference(
-    ref, host: Host | None, q: Question, arch: str, lookup: Lookup, warnings: list[str], found: dict
-) -> Judged:
+def _image_versions(ref: ImageReference, registry: Registry, found: dict) -> Judged:
+    """No host to judge against: resolve the image all the same, to name its versions."""
     try:
-        resolution = lookup(ref)
-    except LookupFailed as exc:
-        return Judged(None, None, exc.problem)
-    versions = [p.os_version for p in resolution.image.platforms if p.is_windows and p.os_version]
-    found["image_os_versions"] = versions
-    if host is None:
-        return Judged(None, None, None)
-    selection = select_platform(
-        host,
-        resolution.image.platforms,
-        arch=arch,
-        name=str(ref),
-        requested_kind=q.host_type,
-        repository=_base_repository(ref),
-        extra_warnings=(*warnings, *resolution.warnings),
-    )
-    cache = {"status": resolution.cache_status, "age_seconds": resolution.age_seconds}
-    image = render.resolved_image(resolution.image, selection)
-    return Judged(selection.assessment, render.answer(selection.assessment, image, cache), None)
+        if not registry.allowed(ref.registry):
+            detail = (
+                f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
+            )
+            raise RegistryNotAllowed(detail)
+        resolution = registry.resolver.resolve(ref)
+    except RegistryError as exc:
+        return Judged(None, None, registry.problem(exc))
+    platforms = resolution.image.platforms
+    found["image_os_versions"] = [p.os_version for p in platforms if p.is_windows and p.os_version]
+    return Judged(None, None, None)
 
 
-def _judge_version(text: str, host: Host, q: Question, warnings: list[str]) -> Judged:
-    parsed = parse_image_version(text)
-    a = assess(host, parsed.version, requested_kind=q.host_type, extra_warnings=tuple(warnings))
-    return Judged(a, render.answer(a, render.version_image(parsed.version)), None)
+def _judge(question: dict, registry: Registry) -> Judged:
+    """The /compat answer, asked exactly as /compat asks it."""
+    try:
+        answer = compat.answer(question, registry.resolver, registry.allowed)
+    except RegistryError as exc:
+        return Judged(None, None, registry.problem(exc))
+    except compat.InvalidQuestion:
+        return Judged(None, None, None)  # a pasted version /compat cannot use: no judgement
+    return Judged(answer.assessment, answer, None)
+
+
+def _judged(q, found, host: HostFound | None, ref, registry: Registry) -> Judged:
+    asked = {"arch": str(found.get("arch", "amd64"))}
+    if q.host_type:
+        asked["host_type"] = q.host_type
+    if ref is not None and host is None:
+        return _image_versions(ref, registry, found)
+    if ref is not None:
+        return _judge({**asked, "host": host.text, "image": str(ref)}, registry)
+    if host is not None and found.get("image_version"):
+        return _judge(
+            {**asked, "host": host.text, "image_version": found["image_version"]}, registry
+        )
+    return Judged(None, None, None)
+
+
+def _found_host(h: HostFound) -> dict:
+    host = h.host
+    return {
+        "os_version": str(host.version),
+        "build": host.build,
+        "revision": host.version.revision,
+        "release": compat.host_release(host),
+        "type": host.kind,
+        "from": h.source,
+    }
 
 
 def _revision_fix(a: Assessment | None, found: dict, fixes: list[dict]) -> list[dict]:
@@ -218,27 +254,25 @@ def _unrecognised() -> dict:
     }
 
 
-def explain(q: Question, lookup: Lookup) -> dict:
-    """The whole answer of explain.md. Raises InvalidVersion/InvalidReference/ValueError for a
-    bad `host`, `host_type` or `image` field (the caller's 422), never for the paste."""
+def explain(q: Question, registry: Registry) -> dict:
+    """The whole answer of explain.md (`compat` is the CompatAnswer its schema writes). Raises
+    InvalidVersion/InvalidReference/ValueError for a bad `host`, `host_type` or `image` field
+    and NodePasteError for bad `nodes` (the caller's 422), never for the paste."""
     paste = read_failure(q.text)
     if not paste.recognised:
         return _unrecognised()
     warnings: list[str] = []
     found = _found(paste, _errors(paste))
-    host, host_from = _host(q, paste, warnings)
+    host = _host(q, paste, found.get("node"), warnings)
     ref = _reference(q, found, warnings)
     if ref is not None:
         found["image"] = str(ref)
-    arch = str(found.get("arch", "amd64"))
-    judged = Judged(None, None, None)
     version_related = sentences.version_related(found)
-    if ref is not None and (version_related or host is not None):  # else nothing to ask
-        judged = _judge_reference(ref, host, q, arch, lookup, warnings, found)
-    elif host is not None and found.get("image_version"):
-        judged = _judge_version(str(found["image_version"]), host, q, warnings)
+    judged = Judged(None, None, None)
+    if version_related or host is not None:  # else there is nothing to judge
+        judged = _judged(q, found, host, ref, registry)
     if host is not None:
-        found["host"] = {**render.host(host), "from": host_from}
+        found["host"] = _found_host(host)
     needs = []
     if version_related and host is None:
         needs.append("host")

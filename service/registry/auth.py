@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 import os
 import re
 import threading
@@ -18,12 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from service import logs
 from service.config import ConfigError
 from service.registry.errors import RegistryAuthError, RegistryUnavailable
 from service.registry.reference import normalise_registry
 from service.registry.transport import Reply, Transport, safe_text
 
-log = logging.getLogger("service.registry")
+log = logs.logger("registry")
 
 DEFAULT_TOKEN_LIFETIME = 60  # seconds, when the token service does not say (distribution spec)
 MAX_SKEW = 10.0  # stop using a token this long before it expires

@@ -88,19 +88,24 @@ class RegistryClient:
         """A list entry; a Windows one without os.version takes it from its config blob."""
         platform = entry.platform
         if not platform.is_windows or platform.os_version:
-            return platform
+            return replace(platform, os_version_source="index" if platform.os_version else "none")
         child = parse_manifest(*self._manifest(ref, entry.descriptor.digest))
         if not isinstance(child, ImageManifest):
             raise RegistryUnavailable(
                 f"not a valid manifest: entry {entry.descriptor.digest} of {ref} is not an image"
             )
-        return replace(platform, os_version=self._config_blob(ref, child.config).os_version)
+        os_version = self._config_blob(ref, child.config).os_version
+        source = "config" if os_version else "none"  # runtimes never read it (runtimes.md)
+        return replace(platform, os_version=os_version, os_version_source=source)
 
     def _image_platform(
         self, ref: ImageReference, manifest: ImageManifest, digest: str
     ) -> Platform:
         config = self._config_blob(ref, manifest.config)
-        return Platform(config.os, config.architecture, config.os_version, digest, config.variant)
+        source = "config" if config.os_version else "none"
+        return Platform(
+            config.os, config.architecture, config.os_version, digest, config.variant, source
+        )
 
     def _config_blob(self, ref: ImageReference, descriptor: Descriptor) -> ImageConfig:
         reply = self._get(ref, "GET", f"blobs/{descriptor.digest}", "*/*")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.utils
 import json
-import logging
 import math
 import os
 import random
@@ -25,12 +24,12 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from service import metrics
+from service import logs, metrics
 from service.config import Config
 from service.registry.errors import RegistryRateLimited, RegistryTimeout, RegistryUnavailable
 from service.registry.guard import Guard
 
-log = logging.getLogger("service.registry")
+log = logs.logger("registry")
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
