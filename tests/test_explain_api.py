@@ -518,3 +518,40 @@ def test_a_code_outside_the_table_gets_no_verdict_on_versions(client):
     )
     assert "cannot say whether the versions are the cause" in body["summary"]
     assert "not a version problem" not in body["summary"] and body["needs"] == []
+
+
+def test_nodes_make_the_schedule_fix_for_exactly_those_nodes(registry, client):
+    text, _ = written(
+        registry, "kubelet-pull-no-match.txt", [PlatformSpec(os_version="10.0.17763.5329")]
+    )
+    nodes = {
+        "kind": "List",
+        "items": [
+            _node("akswin25000001", "10.0.26100.3194"),
+            _node("akswin19000001", "10.0.17763.5329", build_label="10.0.17763"),
+        ],
+    }
+    body = explain(client, text, nodes=nodes)
+    assert body["found"]["host"]["from"] == "nodes: status.nodeInfo.kernelVersion of akswin25000001"
+    schedule = next(f for f in body["fixes"] if f["action"] == "schedule")
+    assert (schedule["runs_on"], schedule["fails_on"]) == (["akswin19000001"], ["akswin25000001"])
+    assert schedule["nodeSelector"]["node.kubernetes.io/windows-build"] == "10.0.17763"
+    assert "akswin19000001" in schedule["detail"]
+
+
+def test_swarm_nodes_get_label_commands_by_name(registry, client):
+    text, _ = seed_swarm(registry, os_version="10.0.17763.5329")
+    nodes = [
+        {"ID": "a1", "Description": {"Hostname": "WIN-BSTMQDRQC2E",
+         "Platform": {"OS": "windows", "Architecture": "x86_64"}},
+         "Spec": {"Labels": {"OsVersion": "10.0.20348.2700"}}},
+        {"ID": "b2", "Description": {"Hostname": "WIN-OLD2019",
+         "Platform": {"OS": "windows", "Architecture": "x86_64"}},
+         "Spec": {"Labels": {"OsVersion": "10.0.17763.5329"}}},
+    ]  # fmt: skip
+    body = explain(client, text, nodes=nodes)
+    assert body["found"]["host"]["build"] == 20348
+    schedule = next(f for f in body["fixes"] if f["action"] == "schedule")
+    assert schedule["runs_on"] == ["WIN-OLD2019"]
+    assert schedule["commands"][-1].endswith(" angry_liskov")
+    assert "--constraint-add" in schedule["commands"][-1]

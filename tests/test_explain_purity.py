@@ -16,6 +16,8 @@ MODULES = (
     "service.pastes.events",
     "service.explain.question",
     "service.explain.hcs_codes",
+    "service.explain.cluster",
+    "service.explain.nodes_host",
 )
 
 

@@ -146,6 +146,12 @@ class FixSchema(ma.Schema):
     host_version = ma.fields.String()
     build = ma.fields.Integer()
     isolation = ma.fields.String()
+    constraints = ma.fields.List(ma.fields.String())
+    runs_on = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Pasted nodes that run it"}
+    )
+    fails_on = ma.fields.List(ma.fields.String())
+    notes = ma.fields.List(ma.fields.String())
 
 
 class ImageErrorSchema(ma.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.compat import catalog
 from service.compat.rules import Host
-from service.pastes.nodes import NodeFacts, read_nodes
+from service.pastes.nodes import NodeFacts, NodeList
 
 
 def _kind(node: NodeFacts, host_type: str | None) -> str:
@@ -13,11 +13,11 @@ def _kind(node: NodeFacts, host_type: str | None) -> str:
 
 
 def host_from_nodes(
-    nodes: object, name: str | None, host_type: str | None, warnings: list[str]
+    nodes: NodeList, name: str | None, host_type: str | None, warnings: list[str]
 ) -> tuple[Host, str, str] | None:
     """(host, the version text read, where from); None, with a warning, when the node is not
-    listed or says no version. Raises NodePasteError for a list that does not parse (a 422)."""
-    listed = read_nodes(nodes).nodes
+    listed or says no version."""
+    listed = nodes.nodes
     if not name and len(listed) == 1:
         name = listed[0].name
     if not name:

@@ -15,9 +15,12 @@ from service.compat.remedies import DEFAULT_BASE
 from service.compat.rules import Host
 from service.compat.versions import InvalidVersion
 from service.explain import hcs_codes, known, sentences
+from service.explain.cluster import schedule_fix
 from service.explain.fixes import Target, concrete_fixes
 from service.explain.nodes_host import host_from_nodes
+from service.fleet.questions import Doors
 from service.pastes.failures import ACCEPTED, Paste, read_failure
+from service.pastes.nodes import NodeList, read_nodes
 from service.questions import compat
 from service.registry.errors import RegistryError, RegistryNotAllowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
@@ -121,7 +124,9 @@ def _found(paste: Paste, errors: list[dict]) -> dict:
     return {k: v for k, v in found.items() if v not in (None, [], {})}
 
 
-def _host(q: Question, paste: Paste, node: str | None, warnings: list[str]) -> HostFound | None:
+def _host(
+    q: Question, paste: Paste, nodes: NodeList | None, node: str | None, warnings: list[str]
+) -> HostFound | None:
     """`host` if given (bad text is the caller's 422), else the paste's, else `nodes`."""
     if q.host:
         host, notes = host_from_text(q.host, q.host_type)
@@ -137,8 +142,8 @@ def _host(q: Question, paste: Paste, node: str | None, warnings: list[str]) -> H
             return None
         warnings.extend(notes)
         return HostFound(host, text, str(source))
-    if q.nodes is not None:
-        listed = host_from_nodes(q.nodes, node, q.host_type, warnings)
+    if nodes is not None:
+        listed = host_from_nodes(nodes, node, q.host_type, warnings)
         if listed is not None:
             return HostFound(*listed)
     return None
@@ -219,6 +224,20 @@ def _judged(q, found, host: HostFound | None, ref, registry: Registry) -> Judged
     return Judged(None, None, None)
 
 
+def _cluster_fixes(
+    fixes: list[dict], nodes: NodeList, found: dict, ref: ImageReference | None, registry: Registry
+) -> list[dict]:
+    """The schedule fix made for exactly the pasted nodes (fleet.md), in place of the generic."""
+    if not any(f["action"] == "schedule" for f in fixes):
+        return fixes
+    image = {"image": str(ref)} if ref else {"image_version": str(found["image_version"])}
+    doors = Doors(registry.resolver, registry.allowed, registry.problem)
+    fix = schedule_fix(doors, image, nodes, found.get("orchestrator"), found.get("service"))
+    if fix is None:
+        return fixes
+    return [fix if f["action"] == "schedule" else f for f in fixes]
+
+
 def _found_host(h: HostFound) -> dict:
     host = h.host
     return {
@@ -263,7 +282,8 @@ def explain(q: Question, registry: Registry) -> dict:
         return _unrecognised()
     warnings: list[str] = []
     found = _found(paste, _errors(paste))
-    host = _host(q, paste, found.get("node"), warnings)
+    nodes = read_nodes(q.nodes) if q.nodes is not None else None
+    host = _host(q, paste, nodes, found.get("node"), warnings)
     ref = _reference(q, found, warnings)
     if ref is not None:
         found["image"] = str(ref)
@@ -289,6 +309,8 @@ def explain(q: Question, registry: Registry) -> dict:
     )
     fixes = concrete_fixes(judged.assessment, target) if judged.assessment else []
     fixes += _revision_fix(judged.assessment, found, fixes)
+    if nodes is not None and judged.compat is not None:
+        fixes = _cluster_fixes(fixes, nodes, found, ref, registry)
     answer = {
         "recognised": True,
         "found": found,
