@@ -20,7 +20,8 @@ from common import BENCH, ROOT, setup_paths
 setup_paths()
 
 from service.compat import runtimes  # noqa: E402
-from service.compat.assessment import assess, make_host  # noqa: E402
+from service.compat.assessment import assess  # noqa: E402
+from service.compat.hosts import make_host  # noqa: E402
 from service.compat.image import Platform  # noqa: E402
 from service.compat.rules import Verdict  # noqa: E402
 from service.compat.selection import judge_entry, select_platform  # noqa: E402

@@ -12,9 +12,10 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, explain, fleet, meta, problems
+from service.api import compat, explain, fleet, meta, problem_pages, problems
 from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
+from service.api.conventions import close_after_413
 from service.api.schemas import ProblemSchema
 from service.clock import SYSTEM, Clock
 from service.compat import known_problems
@@ -26,10 +27,13 @@ VERSION = "0.1.0"
 BLUEPRINTS = (
     compat.blp,
     meta.blp,
+    problem_pages.blp,
     known_problems_api.blp,
     fleet.blp,
     explain.blp,
 )
+# A 64 KiB host paste, JSON-escaped (newlines and tabs double), with room for the rest.
+MAX_BODY = 160 * 1024
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -95,7 +99,7 @@ def create_app(
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=MAX_BODY,
     )
     resolver = resolver or build_resolver(config, clock)
     answers = AnswerCache(config.cache_size, clock=clock)
@@ -104,6 +108,7 @@ def create_app(
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.wsgi_app = close_after_413(app.wsgi_app)
     app.before_request(_start)
     app.after_request(_finish)
     logs.configure()

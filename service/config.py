@@ -48,6 +48,17 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return env_number(env, name, default, minimum=minimum)
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("WINCOMPAT_REDIS_URL", "").strip() or None
+    if url and not url.startswith(REDIS_SCHEMES):
+        # Checked here so a typo is one line at start, not a traceback in every worker.
+        raise ConfigError(f"WINCOMPAT_REDIS_URL must start with {', '.join(REDIS_SCHEMES)}")
+    return url
+
+
 @dataclass(frozen=True)
 class Config:
     allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED
@@ -71,7 +82,7 @@ class Config:
         return cls(
             allowed_registries=DEFAULT_ALLOWED if allowed is None else _split(allowed),
             insecure_registries=_split(env.get("WINCOMPAT_INSECURE_REGISTRIES", "")),
-            redis_url=env.get("WINCOMPAT_REDIS_URL", "").strip() or None,
+            redis_url=_redis_url(env),
             registry_timeout=_number(env, "WINCOMPAT_REGISTRY_TIMEOUT", 10.0, minimum=0.1),
             tag_ttl=int(_number(env, "WINCOMPAT_TAG_TTL", 300)),
             negative_ttl=int(_number(env, "WINCOMPAT_NEGATIVE_TTL", 60)),

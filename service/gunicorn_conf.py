@@ -39,6 +39,7 @@ import shutil  # noqa: E402
 import sys  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
+from gunicorn import util as _gunicorn_util  # noqa: E402
 from gunicorn.glogging import Logger as _GunicornLogger  # noqa: E402
 
 from service.config import env_number  # noqa: E402
@@ -80,6 +81,33 @@ worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 # gunicorn >= 25 opens a control socket under $HOME by default; the container's root filesystem
 # is read-only and nothing here uses it.
 control_socket_disable = True
+
+
+# --- request limits ----------------------------------------------------------------------------
+
+# gunicorn's longest request line; a longer one (a host paste in a GET URL) gets the
+# problem+json 414 below, saying to POST it, instead of gunicorn's own HTML page.
+limit_request_line = 8190
+
+
+def _problem_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's errors before the app (414, 431, bad request lines) as problem+json."""
+    detail = mesg
+    if status_int == 414:
+        detail = (
+            f"The request line is longer than {limit_request_line} bytes: send a long host "
+            "text by POST /compat with a JSON body."
+        )
+    kind = "/problems/invalid-request" if 400 <= status_int < 500 else "about:blank"
+    body = json.dumps({"type": kind, "title": reason, "status": status_int, "detail": detail})
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    _gunicorn_util.write_nonblock(sock, (head + body).encode("latin-1"))
+
+
+_gunicorn_util.write_error = _problem_error  # the workers call it through the module
 
 
 # --- logging ---------------------------------------------------------------------------------

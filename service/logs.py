@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TextIO
 
 NAMESPACE = "wincompat"
 
@@ -58,3 +61,18 @@ def configure(level: str = "INFO") -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
+
+
+@contextmanager
+def to_stream(stream: TextIO) -> Iterator[None]:
+    """The service's lines as JSON on `stream` only, for as long as the block runs (the CLI's
+    -v), whatever handlers the root logger has."""
+    service, handler = logging.getLogger(NAMESPACE), logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    propagate, service.propagate = service.propagate, False
+    service.addHandler(handler)
+    try:
+        yield
+    finally:
+        service.removeHandler(handler)
+        service.propagate = propagate

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.api.schemas import CompatResponseSchema, ProblemSchema
-from service.app import create_app
+from service.app import MAX_BODY, create_app
 from service.cli import spec_text
 from service.config import Config
 
@@ -150,9 +150,11 @@ def test_malformed_json_body_is_400(client):
     assert body["errors"]
 
 
-def test_oversized_body_is_413(client):
-    huge = json.dumps({"host": "1" * 70_000, "image_version": "10.0.17763.1"})
-    _problem(client.post("/compat", data=huge, content_type="application/json"), 413)
+def test_oversized_body_is_413_and_closes_the_connection(client):
+    huge = json.dumps({"host": "1" * (MAX_BODY + 1), "image_version": "10.0.17763.1"})
+    r = client.post("/compat", data=huge, content_type="application/json")
+    _problem(r, 413)
+    assert r.headers["Connection"] == "close"
 
 
 def test_unknown_path_and_wrong_method_are_problems(client):

@@ -316,5 +316,8 @@ def test_nodes_limits(client):
 
 
 def test_compat_keeps_its_own_body_limit(client):
-    answer = client.post("/compat", data="x" * (70 * 1024), content_type="application/json")
+    from service.app import MAX_BODY
+
+    too_big = "x" * (MAX_BODY + 1)
+    answer = client.post("/compat", data=too_big, content_type="application/json")
     assert answer.status_code == 413

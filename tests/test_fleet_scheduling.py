@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.compat.assessment import parse_image_version
+from service.compat.hosts import parse_image_version
 from service.compat.image import Platform
 from service.fleet import scheduling
 from service.fleet.judging import Subject

@@ -12,7 +12,8 @@ import pytest
 
 from service.app import create_app, start_problem
 from service.compat import known_problems
-from service.compat.assessment import assess, make_host
+from service.compat.assessment import assess
+from service.compat.hosts import make_host
 from service.compat.known_problems import KnownProblems, KnownProblemsError
 from service.compat.remedies import base_tag_for
 from service.compat.rules import Isolation, Verdict, judge

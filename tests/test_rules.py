@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from service.compat.assessment import assess, assess_text, make_host
+from service.compat.assessment import assess, assess_text
+from service.compat.hosts import make_host
 from service.compat.rules import REASONS, Host, Isolation, Rule, Verdict, judge
 from service.compat.versions import WindowsVersion, parse_version
 
@@ -323,7 +324,8 @@ REMEDIES = [
     ("10.0.25398.950", "server", "10.0.17763.5329", "ltsc2022", False, True),
     ("10.0.26100.1", "server", "10.0.14393.1", "ltsc2025", True, True),
     ("10.0.14393.1914", "server", "10.0.14393.1944", "10.0.14393.1914", True, True),
-    ("10.0.17763.1000", "server", "10.0.17763.5329", "10.0.17763.1000", True, True),
+    # Same build: the build label would select this very host, so no schedule remedy.
+    ("10.0.17763.1000", "server", "10.0.17763.5329", "10.0.17763.1000", True, False),
     ("10.0.17763.5329", "server", "10.0.20348.1", "ltsc2019", False, True),
     ("10.0.22631.1", "client", "10.0.17763.1", "ltsc2022", True, False),
     ("10.0.26100.1", "client", "10.0.17763.1", "ltsc2025", True, False),
@@ -339,8 +341,11 @@ def test_remedies(h, kind, i, tag, hyperv, schedule):
     assert ("hyperv" in actions) is hyperv
     assert ("schedule" in actions) is schedule
     if schedule:
-        label = actions["schedule"].fields["node_selector"]["node.kubernetes.io/windows-build"]
-        assert label == f"10.0.{image(i).build}"
+        selector = actions["schedule"].fields["node_selector"]
+        if image(i).build == host(h, kind).build:  # 14393: the revision, not just the build
+            assert selector == {"wincompat/os-version": str(image(i))}
+        else:
+            assert selector == {"node.kubernetes.io/windows-build": f"10.0.{image(i).build}"}
 
 
 def test_no_remedies_when_process_is_supported():
@@ -349,7 +354,8 @@ def test_no_remedies_when_process_is_supported():
 
 def test_update_host_remedies():
     a = assess(host("10.0.14393.1914"), image("10.0.14393.1944"), today=TODAY)
-    assert a.remedies[0].detail == "update the host to 10.0.14393.1944"
+    assert a.remedies[0].detail == "FROM mcr.microsoft.com/windows/servercore:10.0.14393.1914"
+    assert a.remedies[1].detail == "update the host to 10.0.14393.1944"
     b = assess(host("10.0.17763.1000"), image("10.0.17763.5329"), today=TODAY)
     assert "KB4532691" in b.remedies[0].detail
 
@@ -361,7 +367,7 @@ def test_update_host_remedies():
         ("10.0.20348.5", "server", "10.0.17763.1", "Yes, with Hyper-V isolation only", "hyperv"),
         ("10.0.22621.5", "client", "10.0.20348.1", "Yes, with Hyper-V isolation only", "hyperv"),
         ("10.0.17763.5", "server", "10.0.20348.1", "No: ", None),
-        ("10.0.14393", "server", "10.0.14393.5", "Yes, with Hyper-V isolation only", "hyperv"),
+        ("10.0.14393", "server", "10.0.14393.5", "Yes, with Hyper-V isolation: ", "hyperv"),
     ],
 )
 def test_summary_and_recommendation(h, kind, i, start, recommended):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from service.compat import runtimes
-from service.compat.assessment import make_host
+from service.compat.hosts import make_host
 from service.compat.image import Platform
 from service.compat.runtimes import (
     BY_ID,

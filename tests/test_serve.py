@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import subprocess
@@ -90,6 +92,35 @@ def test_metrics_aggregate_across_workers(served):
     assert float(line.rsplit(" ", 1)[1]) >= 40
 
 
+def test_a_too_long_url_is_a_problem_json_414(served):
+    url, _ = served
+    r = requests.get(f"{url}/compat", params={"host": "1" * 9000, "image": "x"}, timeout=5)
+    assert r.status_code == 414
+    assert r.headers["Content-Type"] == "application/problem+json"
+    body = r.json()
+    assert body["type"] == "/problems/invalid-request" and "POST" in body["detail"]
+
+
+def test_a_413_closes_the_connection_and_the_next_request_works(served):
+    url, _ = served
+    port = int(url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    question = {"host": "10.0.20348.5", "image_version": "10.0.20348.1"}
+    huge = json.dumps({**question, "pad": "x" * 200_000})
+    conn.request("POST", "/compat", body=huge, headers={"Content-Type": "application/json"})
+    first = conn.getresponse()
+    first.read()
+    assert first.status == 413
+    assert first.getheader("Connection") == "close"
+    assert first.will_close
+    conn.request(
+        "POST", "/compat", body=json.dumps(question), headers={"Content-Type": "application/json"}
+    )
+    second = conn.getresponse()  # http.client reopened the closed connection
+    assert second.status == 200 and json.loads(second.read())["compatible"] is True
+    conn.close()
+
+
 def test_graceful_shutdown_and_json_access_log(served):
     url, process = served
     requests.get(f"{url}/healthz", headers={"X-Request-ID": "serve-test-1"}, timeout=5)
@@ -98,7 +129,5 @@ def test_graceful_shutdown_and_json_access_log(served):
     out = process.stdout.read().decode()
     access = [line for line in out.splitlines() if "serve-test-1" in line]
     assert access, out[-2000:]
-    import json
-
     entry = json.loads(access[0])
     assert entry["status"] in (200, "200") and "/healthz" in json.dumps(entry)

@@ -4,11 +4,11 @@ replays."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.api import http_cache
+from service.api import conventions, http_cache
 from service.api.examples import COMPAT_EXAMPLE, problem_docs
 from service.api.schemas import CompatQuerySchema, CompatResponseSchema
 from service.questions import compat
@@ -16,12 +16,21 @@ from service.questions import compat
 blp = Blueprint("compat", __name__, description="Will this image run on this host?")
 http_cache.replay_on(blp, "/compat")
 
+
+@blp.before_request
+def conventions_hold() -> Response | None:
+    """One value per parameter; a POST body as JSON (a form or text body is a 415)."""
+    req = request._get_current_object()
+    return conventions.repeated(req.args) or conventions.require_json(req)
+
+
 QUERY = CompatQuerySchema()  # one instance: building a schema per request cost ~35 us
 
 
 @blp.route("/compat")
 class Compat(MethodView):
-    @blp.arguments(QUERY, location="query", as_kwargs=True)
+    # unknown=None: the schema's own RAISE, not webargs' EXCLUDE for query strings.
+    @blp.arguments(QUERY, location="query", as_kwargs=True, unknown=None)
     @http_cache.cached
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
     @blp.doc(**problem_docs(text=True))

@@ -146,6 +146,7 @@ class FixSchema(ma.Schema):
     host_version = ma.fields.String()
     build = ma.fields.Integer()
     isolation = ma.fields.String()
+    own_from = ma.fields.Boolean(metadata={"description": "The image is not a base: edit its FROM"})
     constraints = ma.fields.List(ma.fields.String())
     runs_on = ma.fields.List(
         ma.fields.String(), metadata={"description": "Pasted nodes that run it"}

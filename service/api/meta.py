@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+import hashlib
+import json
+
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from service import metrics
@@ -11,12 +14,20 @@ from service.compat import catalog
 
 blp = Blueprint("meta", __name__, description="Release catalog and operations")
 
+# The catalog is data: serialised once, by the same schema that documents it, with its ETag.
+CATALOG_BODY = json.dumps(VersionsSchema().dump({"releases": catalog.RELEASES})).encode()
+CATALOG_ETAG = hashlib.sha256(CATALOG_BODY).hexdigest()[:32]
+
 
 @blp.route("/versions")
 @blp.response(200, VersionsSchema)
+@blp.alt_response(304, description="Not modified: the catalog still has this ETag")
 def versions():
     """The release catalog: builds, names, kinds, channels, image tags, support dates"""
-    return {"releases": catalog.RELEASES}, 200, {"Cache-Control": "max-age=86400"}
+    headers = {"Cache-Control": "max-age=86400", "ETag": f'"{CATALOG_ETAG}"'}
+    if request.if_none_match.contains_weak(CATALOG_ETAG):
+        return Response(status=304, headers=headers)
+    return Response(CATALOG_BODY, mimetype="application/json", headers=headers)
 
 
 @blp.route("/healthz")

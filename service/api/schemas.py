@@ -6,10 +6,12 @@ import marshmallow as ma
 from marshmallow import validate
 
 from service.api.runtime_schemas import RuntimeOutcomeSchema
+from service.compat.assessment import DEFAULT_ISOLATION, ISOLATION_CHOICES
 from service.compat.runtime_ids import RUNTIME_IDS
+from service.compat.versions import MAX_INPUT
 from service.questions.compat import host_release
 
-MAX_HOST = 4096
+MAX_HOST = MAX_INPUT  # characters here; parse_version bounds it in bytes
 MAX_IMAGE = 1024
 MAX_VERSION = 256
 VERDICTS = ("supported", "unsupported", "preview", "unknown")
@@ -17,7 +19,7 @@ VERDICTS = ("supported", "unsupported", "preview", "unknown")
 
 class CompatQuerySchema(ma.Schema):
     class Meta:
-        unknown = ma.EXCLUDE
+        unknown = ma.RAISE  # a typo like `isolaton` must not be ignored: 422 naming it
 
     image = ma.fields.String(
         validate=validate.Length(min=1, max=MAX_IMAGE),
@@ -56,6 +58,16 @@ class CompatQuerySchema(ma.Schema):
         metadata={
             "description": "A runtime id of runtimes.md: its outcome decides `compatible`.",
             "example": "containerd-1.7",
+        },
+    )
+    isolation = ma.fields.String(
+        load_default=DEFAULT_ISOLATION,
+        validate=validate.OneOf(ISOLATION_CHOICES),
+        metadata={
+            "description": "The isolation modes the caller can use: `any` (default), `process` "
+            "or `hyperv`. It decides `compatible`, `recommended_isolation` and the summary's "
+            "first words (Kubernetes on AKS/EKS/GKE has no Hyper-V isolation by default: ask "
+            "with `process`)."
         },
     )
 

@@ -1,6 +1,14 @@
-"""What the commands share: exit codes and how a problem is printed."""
+"""What the commands share: exit codes, configuration errors, and how a problem is printed."""
 
 from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from service.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 EXIT_COMPATIBLE, EXIT_INCOMPATIBLE, EXIT_ERROR = 0, 1, 2
 
@@ -11,3 +19,25 @@ def problem_lines(problem: dict) -> str:
     for field, messages in (problem.get("errors") or {}).items():
         lines += [f"  {field}: {m}" for m in messages]
     return "\n".join(lines)
+
+
+def config_or_exit() -> Config | None:
+    """The configuration, or None after one line on stderr naming the bad variable."""
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def app_or_exit(config: Config) -> Flask | None:
+    """The app as a worker builds it (credentials read, Redis client made), or None after
+    one line on stderr: what would fail in every worker fails once, here."""
+    from service.app import create_app
+    from service.compat.known_problems import KnownProblemsError
+
+    try:
+        return create_app(config)
+    except (ConfigError, KnownProblemsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None

@@ -18,7 +18,9 @@ NODES_LIMIT = 4 * 1024 * 1024
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", help="the paste; stdin when omitted")
     parser.add_argument("--host", help="the host's version, when the paste does not say it")
-    parser.add_argument("--host-type", choices=("server", "client"))
+    parser.add_argument(
+        "--host-type", choices=("server", "client"), help="server (default) or client Windows"
+    )
     parser.add_argument("--image", help="the image reference, when the paste does not name it")
     parser.add_argument(
         "--nodes", help="kubectl get nodes -o json / docker node inspect output, as a file"

@@ -19,8 +19,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--image-version", action="append", default=[], help="an image's OS version"
     )
     parser.add_argument("--host", action="append", required=True, help="a host, in any shape")
-    parser.add_argument("--arch", choices=("amd64", "arm64"), default="amd64")
-    parser.add_argument("--isolation", choices=("any", "process", "hyperv"), default="any")
+    parser.add_argument(
+        "--arch", choices=("amd64", "arm64"), default="amd64", help="the hosts' architecture"
+    )
+    parser.add_argument(
+        "--isolation",
+        choices=("any", "process", "hyperv"),
+        default="any",
+        help="the isolation modes you can use (default any); Kubernetes on AKS/EKS/GKE: process",
+    )
     parser.add_argument(
         "--runtime",
         choices=RUNTIME_IDS,

@@ -18,7 +18,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image", nargs="?", help="an image reference")
     parser.add_argument("file", nargs="?", default="-", help="the node list; - for stdin")
     parser.add_argument("--image-version", help="instead of IMAGE: the image's OS version")
-    parser.add_argument("--isolation", choices=("any", "process", "hyperv"), default="any")
+    parser.add_argument(
+        "--isolation",
+        choices=("any", "process", "hyperv"),
+        default="any",
+        help="the isolation modes you can use (default any); Kubernetes on AKS/EKS/GKE: process",
+    )
     parser.add_argument(
         "--runtime",
         choices=RUNTIME_IDS,

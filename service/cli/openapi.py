@@ -15,7 +15,12 @@ DEFAULT_SPEC = Path("openapi/openapi.json")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", type=Path, default=DEFAULT_SPEC, help="'-' for stdout")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_SPEC,
+        help=f"where to write it (default {DEFAULT_SPEC}); '-' for stdout",
+    )
 
 
 def spec_text() -> str:

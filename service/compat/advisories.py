@@ -76,8 +76,8 @@ def runtime_notes(host: Host, image: WindowsVersion, process: Judgement, hyperv:
     notes = []
     if image.build > host.build:
         notes.append(
-            f"Docker refuses to even pull it here: 'a Windows version 10.0.{image.build}-based "
-            f"image is incompatible with a 10.0.{host.build} host'."
+            f"Docker refuses to even pull it here: 'a Windows version {image.base}-based "
+            f"image is incompatible with a {host.version.base} host'."
         )
     if (
         host.kind == CLIENT

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from service.compat import catalog
+from service.compat import catalog, repositories
 from service.compat.catalog import CLIENT, LTSC2019, SERVER
 from service.compat.rules import (
     BASELINES,
@@ -22,9 +22,12 @@ from service.compat.rules import (
 )
 from service.compat.versions import WindowsVersion
 
-DEFAULT_BASE = "mcr.microsoft.com/windows/servercore"
+DEFAULT_BASE = repositories.SERVERCORE
 HYPERV_DAEMON_JSON = '"exec-opts":["isolation=hyperv"]'
 BUILD_LABEL = "node.kubernetes.io/windows-build"
+# The standard build label has no revision; a host pinned to one needs a label of its own.
+OS_VERSION_LABEL = "wincompat/os-version"
+BOTH_MODES = (Isolation.PROCESS, Isolation.HYPERV)
 
 # The cumulative update that moves a host past a baseline, for the "update the host" advice.
 BASELINE_UPDATES: dict[int, str] = {LTSC2019: "KB4532691 (February 2020, 10.0.17763.1039)"}
@@ -39,8 +42,10 @@ class Remedy:
 
 @dataclass(frozen=True)
 class BaseTag:
-    tag: str
+    tag: str  # as servercore spells it: a release tag or a patch-pinned 10.0.b.r
     verdict: Verdict  # what process isolation would be with it: supported or preview
+    build: int = 0
+    pinned: bool = False  # a 10.0.b.r tag: the revision matters for this host
 
 
 def _pinned(release: catalog.Release, host: Host) -> str | None:
@@ -51,7 +56,7 @@ def _pinned(release: catalog.Release, host: Host) -> str | None:
     baseline = BASELINES.get(host.build)
     before = baseline and baseline_side(host.version, baseline, host=True) == "before"
     if host.build in EXACT_REVISION_BUILDS or before:
-        return f"10.0.{host.build}.{revision}"
+        return f"{host.version.base}.{revision}"
     return release.tag
 
 
@@ -65,21 +70,43 @@ def base_tag_for(host: Host) -> BaseTag | None:
         candidate = WindowsVersion(host.version.major, host.version.minor, release.build, revision)
         verdict = judge(host, candidate, Isolation.PROCESS).verdict
         tag = _pinned(release, host)
-        if verdict is Verdict.SUPPORTED and tag:
-            return BaseTag(tag, verdict)
-        if verdict is Verdict.PREVIEW and preview is None and tag:
-            preview = BaseTag(tag, verdict)
+        if not tag:
+            continue
+        found = BaseTag(tag, verdict, release.build, tag != release.tag)
+        if verdict is Verdict.SUPPORTED:
+            return found
+        if verdict is Verdict.PREVIEW and preview is None:
+            preview = found
     return preview
 
 
+def _family_tag(target: BaseTag, repository: str) -> tuple[str, str, str]:
+    """(repository, tag, note): the target in the image's own base repository when it has
+    one, else in servercore, saying why."""
+    if not repositories.is_base(repository):
+        return DEFAULT_BASE, target.tag, ""
+    if target.pinned and repository in repositories.PINNED_TAGS:
+        return repository, target.tag, ""
+    tag = None if target.pinned else repositories.release_tag(repository, target.build)
+    if tag:
+        return repository, tag, ""
+    release = catalog.describe(target.build)
+    note = f" ({repositories.family(repository)} has no {release} tag)"
+    return DEFAULT_BASE, target.tag, note
+
+
 def _rebuild(target: BaseTag, repository: str) -> Remedy:
-    image = f"{repository}:{target.tag}"
-    note = " (process isolation as a preview)" if target.verdict is Verdict.PREVIEW else ""
-    return Remedy(
-        "rebuild",
-        f"FROM {image}{note}",
-        {"tag": target.tag, "base_image": image, "process": target.verdict.value},
+    base, tag, note = _family_tag(target, repository)
+    image = f"{base}:{tag}"
+    preview = " (process isolation as a preview)" if target.verdict is Verdict.PREVIEW else ""
+    fields = {"tag": tag, "base_image": image, "process": target.verdict.value}
+    if repositories.is_base(repository):
+        return Remedy("rebuild", f"FROM {image}{preview}{note}", fields)
+    detail = (
+        f"rebuild {repository} on a base of build {target.build}: in its Dockerfile, "
+        f"FROM {image} (or the {tag} tag of the base image it uses){preview}"
     )
+    return Remedy("rebuild", detail, {**fields, "own_from": True})
 
 
 def _hyperv() -> Remedy:
@@ -92,11 +119,15 @@ def _hyperv() -> Remedy:
     )
 
 
-def _schedule(image: WindowsVersion) -> Remedy | None:
+def _schedule(host: Host, image: WindowsVersion) -> Remedy | None:
+    """Hosts of the image's version, by a selector that cannot pick this very host."""
     release = catalog.image_release(image.build)
     if release is None:
         return None
-    build = f"10.0.{image.build}"
+    if image.build == host.build:
+        exact = image.build in EXACT_REVISION_BUILDS and image.revision is not None
+        return _schedule_exact(release, image) if exact else None
+    build = image.base
     hosts = sorted(h for h, images in STABLE_ABI_IMAGES.items() if image.build in images)
     also = "".join(f", or {catalog.describe(h)} ({h})" for h in hosts)
     return Remedy(
@@ -111,9 +142,26 @@ def _schedule(image: WindowsVersion) -> Remedy | None:
     )
 
 
+def _schedule_exact(release: catalog.Release, image: WindowsVersion) -> Remedy:
+    version = str(image)
+    return Remedy(
+        "schedule",
+        f"run it on {release.name} hosts at exactly {version}: {BUILD_LABEL} has no revision, "
+        f"so label those nodes {OS_VERSION_LABEL}={version} and select that label in "
+        f"Kubernetes; Swarm --constraint node.labels.OsVersion=={version}",
+        {
+            "node_selector": {OS_VERSION_LABEL: version},
+            "swarm_constraint": f"node.labels.OsVersion=={version}",
+            "host_builds": [image.build],
+            "os_version": version,
+        },
+    )
+
+
 def _update_host(host: Host, image: WindowsVersion, process: Judgement) -> Remedy | None:
-    if process.rule is Rule.EXACT_REVISION:
-        target = f"10.0.{host.build}.{image.revision}"
+    newer_image = (image.revision or 0) > (host.version.revision or 0)
+    if process.rule is Rule.EXACT_REVISION and newer_image:  # never advise a downgrade
+        target = f"{host.version.base}.{image.revision}"
         return Remedy("update-host", f"update the host to {target}", {"host_version": target})
     if (
         process.rule is Rule.BASELINE
@@ -142,19 +190,27 @@ def remedies(
     hyperv: Judgement,
     repository: str = DEFAULT_BASE,
     target: BaseTag | None = None,
+    *,
+    modes: tuple[Isolation, ...] = BOTH_MODES,
 ) -> list[Remedy]:
     """Remedies in the order to try them; none when process isolation is supported.
-    `target` is base_tag_for(host), passed in by callers that already have it."""
+    `target` is base_tag_for(host), passed in by callers that already have it; `modes` are the
+    isolation modes the caller can use (no Hyper-V advice to a caller without Hyper-V)."""
     if process.verdict is Verdict.SUPPORTED:
         return []
     target = target or base_tag_for(host)
     if target and target.verdict is process.verdict:
         target = None  # e.g. a WS2022 image on Windows 11: rebuilding on ltsc2022 changes nothing
+    update = _update_host(host, image, process)
+    # A host behind a security baseline is updated first; otherwise rebuilding on the host's
+    # own revision comes first and updating the host only follows for a newer image.
+    first, later = (update, None) if process.rule is Rule.BASELINE else (None, update)
     found = [
         _give_revision(process, host),
-        _update_host(host, image, process),
+        first,
         _rebuild(target, repository) if target else None,
-        _hyperv() if hyperv.verdict is Verdict.SUPPORTED else None,
-        _schedule(image) if host.kind != CLIENT else None,
+        later,
+        _hyperv() if hyperv.verdict is Verdict.SUPPORTED and Isolation.HYPERV in modes else None,
+        _schedule(host, image) if host.kind != CLIENT else None,
     ]
     return [r for r in found if r is not None]

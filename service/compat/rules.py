@@ -155,8 +155,8 @@ REASONS: dict[Rule, str] = {
     Rule.REVISION_MISSING: "{irel} needs the exact same revision for process isolation, and the "
     "{missing} revision is unknown: give the full version (10.0.{ib}.N, from `ver`).",
     Rule.BASELINE: "With process isolation, host and image must sit on the same side of the "
-    "{baseline}: image {iv} is {iside} (needs .{irev}+ to be after), host {hv} is {hside} "
-    "(needs .{hrev}+).",
+    "{baseline}: image {iv} is {iside} (revision {irev} or later is after), host {hv} is "
+    "{hside} (revision {hrev} or later is after).",
     Rule.WIN11_PREVIEW: "Windows 11 runs Windows Server 2022 images with process isolation only as "
     "a preview, not supported for production: image {ib} ({irel}), host {hb} ({hrel}).",
     Rule.WIN11_SUPPORTED: "Windows 11 24H2 and later run Windows Server 2025 images with process "
@@ -210,9 +210,11 @@ def _known_failure(
     problem = known_problems.in_force().failing(host.version, host.kind, image, mode.value, runtime)
     if problem is None:
         return None
+    # One sentence: the field failure, then what the table said, as a clause.
+    said = table.reason.rstrip(".")
     reason = (
-        f"Known problem {problem.label}: {problem.text}. Microsoft's table says "
-        f"{table.verdict.value}: {table.reason}"
+        f"Known problem {problem.label}: {problem.text.rstrip('.')}; Microsoft's table says "
+        f"{table.verdict.value} ({said})."
     )
     return Judgement(Verdict.UNSUPPORTED, reason, problem.rule)
 

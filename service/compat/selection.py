@@ -141,6 +141,7 @@ def select_platform(
     extra_warnings: tuple[str, ...] = (),
     runtime: str | None = None,
     listed: bool = True,
+    isolation: str = "any",
 ) -> Selection:
     """`runtime`: judge the entry that runtime pulls, and let its outcome decide; `listed`:
     the platforms come from a list/index (runtimes then see only its os.version fields)."""
@@ -170,6 +171,7 @@ def select_platform(
         repository=repository,
         extra_warnings=tuple(notes),
         runtime=runtime,
+        isolation=isolation,
     )
     assessment = replace(assessment, runtime_note=clause)
     return Selection(chosen, entries, runtime_decides(assessment, outcomes, runtime), outcomes)
@@ -203,6 +205,7 @@ def assess_version(
     requested_kind: str | None = None,
     today: date | None = None,
     extra_warnings: tuple[str, ...] = (),
+    isolation: str = "any",
 ) -> tuple[Assessment, dict[str, runtimes.Outcome]]:
     """An image_version question with every runtime's row; `runtime` decides as on lists."""
     outcomes = runtimes.outcomes_for_version(host, image)
@@ -219,6 +222,7 @@ def assess_version(
         today=today,
         extra_warnings=tuple(notes),
         runtime=runtime,
+        isolation=isolation,
     )
     return runtime_decides(replace(a, runtime_note=clause), outcomes, runtime), outcomes
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cachetools import LRUCache
 
 from service.compat import catalog
-from service.compat.assessment import host_from_text, parse_image_version
+from service.compat.hosts import host_from_text, parse_image_version
 from service.compat.rules import Host
 from service.compat.versions import InvalidVersion, WindowsVersion
 from service.fleet.judging import Judge, Outcome, Subject

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from service.compat import catalog
-from service.compat.assessment import make_host
+from service.compat.hosts import make_host
 from service.compat.rules import Host
 from service.compat.versions import ParsedVersion
 from service.fleet.judging import Judge, Outcome, Subject

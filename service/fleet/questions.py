@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.compat import catalog
-from service.compat.assessment import parse_image_version
+from service.compat.hosts import parse_image_version
 from service.fleet import matrix as grid
 from service.fleet import nodes as cluster_nodes
 from service.fleet import scheduling

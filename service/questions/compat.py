@@ -9,7 +9,8 @@ from datetime import date
 from typing import Any, Protocol
 
 from service.compat import catalog
-from service.compat.assessment import Assessment, host_from_text, parse_image_version
+from service.compat.assessment import Assessment
+from service.compat.hosts import host_from_text, parse_image_version
 from service.compat.image import ResolvedImage
 from service.compat.rules import Host
 from service.compat.runtimes import Outcome
@@ -140,6 +141,7 @@ def _version_answer(
         requested_kind=kind,
         today=today,
         extra_warnings=notes,
+        isolation=question.get("isolation", "any"),
     )
     version = parsed.version
     image = ImageFacts(None, None, None, str(version), version)
@@ -147,9 +149,9 @@ def _version_answer(
 
 
 def _repository(ref: ImageReference) -> str:
-    """Rebuild advice names the image's own base repository when it is one of Microsoft's."""
-    name = f"{ref.registry}/{ref.repository}"
-    return name if name in catalog.BASE_IMAGE_REPOSITORIES else catalog.BASE_IMAGE_REPOSITORIES[0]
+    """The image's own repository: rebuild advice keeps its family, or says to put the base
+    tag under its own FROM when it is not one of Microsoft's base repositories."""
+    return f"{ref.registry}/{ref.repository}"
 
 
 def _image_answer(
@@ -180,6 +182,7 @@ def _image_answer(
         extra_warnings=(*notes, *resolution.warnings),
         runtime=question.get("runtime"),
         listed=resolution.image.is_list,
+        isolation=question.get("isolation", "any"),
     )
     chosen, resolved = selection.chosen, resolution.image
     image = ImageFacts(
