@@ -556,3 +556,13 @@ def test_swarm_nodes_get_label_commands_by_name(registry, client):
     assert schedule["runs_on"] == ["WIN-OLD2019"]
     assert schedule["commands"][-1].endswith(" angry_liskov")
     assert "--constraint-add" in schedule["commands"][-1]
+
+
+def test_invalid_layer_on_windows_11_25h2_is_its_known_problem(registry, client):
+    text, _ = written(
+        registry, "kubelet-invalid-layer.txt", [PlatformSpec(os_version="10.0.26100.3194")]
+    )
+    body = explain(client, text, host="10.0.26200.7171", host_type="client")
+    assert body["compat"]["isolation"]["process"]["verdict"] == "unsupported"
+    assert "known-problem:win11-25h2-ltsc2025" in body["compat"]["isolation"]["process"]["rule"]
+    assert "That is known problem win11-25h2-ltsc2025" in body["summary"]

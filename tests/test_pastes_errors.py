@@ -49,7 +49,7 @@ CASES = [
     (
         "seed-kubectl-describe-pod",
         SEED_POD,
-        ["kubectl-describe-pod", "hcs-error"],
+        ["kubectl-describe-pod", "hcs-error", "kubelet-image-event"],
         {"codes": ["0xc0370101"], "isolation": "process", "orchestrator": "kubernetes",
          "pod": "fabrikamfiber.web-789699744-rqv6p", "namespace": "plang",
          "node": "38519acs9011", "node_ip": "10.240.0.6", "image_id": FABRIKAM,
@@ -60,7 +60,7 @@ CASES = [
     (
         "kubelet-pull-no-match",
         paste("kubelet-pull-no-match.txt"),
-        ["kubectl-describe-pod", "containerd-pull-no-match"],
+        ["kubectl-describe-pod", "containerd-pull-no-match", "kubelet-image-event"],
         {"refusal": "no-platform-match", "orchestrator": "kubernetes", "image": IMAGE,
          "node": "akswin25000001", "state_reason": "ImagePullBackOff", "failures": 6,
          "pod": "web-7d9c5b7f6d-x2kqp"},
@@ -97,7 +97,7 @@ CASES = [
     (
         "invalid-layer-without-code",
         paste("kubelet-invalid-layer.txt"),
-        ["hcs-error"],
+        ["hcs-error", "kubelet-image-event"],
         {"system_message": "The container image contains a layer with an unrecognized format.",
          "operation": "hcs::CreateComputeSystem"},
     ),
@@ -108,7 +108,7 @@ CASES = [
         "44s (x4 over 2m)   Warning   Failed    pod/web-7d9c5b7f6d-x2kqp   Failed to pull image "
         '"a/b:1": rpc error: code = NotFound desc = failed to pull and unpack image '
         '"docker.io/a/b:1": no match for platform in manifest: not found\n',
-        ["kubectl-get-events", "containerd-pull-no-match"],
+        ["kubectl-get-events", "containerd-pull-no-match", "kubelet-image-event"],
         {"pod": "web-7d9c5b7f6d-x2kqp", "failures": 4, "image": "docker.io/a/b:1",
          "orchestrator": "kubernetes", "refusal": "no-platform-match"},
     ),

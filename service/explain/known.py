@@ -1,34 +1,29 @@
-"""Known problems an HCS code can point at, recognised from the judged pair itself (the
-ids of runtimes.md's known-problems table)."""
+"""Which known problem (runtimes.md's table in force, as the assessment found it for the pair)
+an HCS code in the paste points at, and its fix when it is a newer image revision."""
 
 from __future__ import annotations
 
 from service.compat.assessment import Assessment
-
-# An image revision newer than the host's, same build: failed to start in the field.
-REVISION_PROBLEMS: dict[int, str] = {
-    26100: "image-revision-newer-2025",  # actions/runner-images#11582
-    17763: "image-revision-newer-2019",  # the February 2020 baseline page and field reports
-}
+from service.compat.known_problems import KnownProblem
 
 
-def revision_problem(a: Assessment) -> str | None:
-    """The known problem id when the image's revision is newer than the host's, same build."""
-    image, host = a.image, a.host.version
-    if image is None or image.build != host.build or image.revision is None:
-        return None
-    if host.revision is None or image.revision <= host.revision:
-        return None
-    return REVISION_PROBLEMS.get(image.build)
+def matching(a: Assessment, code: str | None, ids: list[str]) -> KnownProblem | None:
+    """The known problem of this pair whose error is the pasted code, or that the HCS table
+    names for it."""
+    for problem in a.known:
+        if (code and (problem.error or "").lower() == code) or problem.id in ids:
+            return problem
+    return None
 
 
-def update_host_fix(a: Assessment) -> dict | None:
-    problem = revision_problem(a)
-    if problem is None:
+def update_host_fix(a: Assessment, problem: KnownProblem) -> dict | None:
+    """For a problem of image revisions newer than the host's: update the host, or pin."""
+    if not problem.images.newer_than_host or a.image is None:
         return None
     target = f"{a.image.major}.{a.image.minor}.{a.image.build}.{a.image.revision}"
     detail = (
-        f"update the host to {target} or later (known problem {problem}), or rebuild on a base "
-        f"image pinned to the host's revision (10.0.{a.host.build}.{a.host.version.revision})"
+        f"update the host to {target} or later (known problem {problem.id}), or rebuild on a "
+        f"base image pinned to the host's revision (10.0.{a.host.build}."
+        f"{a.host.version.revision})"
     )
     return {"action": "update-host", "detail": detail, "host_version": target}

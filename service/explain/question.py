@@ -251,12 +251,13 @@ def _found_host(h: HostFound) -> dict:
 
 
 def _revision_fix(a: Assessment | None, found: dict, fixes: list[dict]) -> list[dict]:
-    """An HCS failure on a pair the rules allow, whose image revision is newer than the host's:
-    the known problem's fix, updating the host."""
-    update = known.update_host_fix(a) if a and found.get("error") else None
-    if update is None or any(f["action"] == "update-host" for f in fixes):
+    """An HCS failure that a known problem of newer image revisions explains: its fix."""
+    if a is None or not found.get("error") or any(f["action"] == "update-host" for f in fixes):
         return []
-    return [update]
+    ids = [k for e in found.get("errors", []) for k in e["known_problems"]]
+    problem = known.matching(a, found["error"], ids)
+    update = known.update_host_fix(a, problem) if problem else None
+    return [update] if update else []
 
 
 def _unrecognised() -> dict:

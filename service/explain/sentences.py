@@ -84,6 +84,8 @@ def _why(found: dict, a: Assessment) -> str:
     if a.image is None:
         return f"; {a.summary}"
     pair = f"its image is {_named(a.image)} and {where} runs {host}"
+    if a.process.verdict is Verdict.SUPPORTED and a.known:
+        return f"; {pair}, which Microsoft's table supports with process isolation"
     if a.process.verdict is Verdict.SUPPORTED:
         return f"; yet {pair}, which process isolation supports, so the versions do not explain it"
     return f" because {pair}: {_lower(a.process.reason)}"
@@ -129,15 +131,17 @@ def _needs(needs: list[str], found: dict) -> str:
 
 def _known(found: dict, a: Assessment | None) -> str:
     ids = [k for e in found.get("errors", []) for k in e["known_problems"]]
+    problem = known.matching(a, found.get("error"), ids) if a else None
+    if problem is not None:
+        newer = ""
+        if problem.images.newer_than_host and a.image is not None:
+            newer = (
+                f" The image's revision ({a.image.revision}) is newer than the host's "
+                f"({a.host.version.revision})."
+            )
+        return f"{newer} That is known problem {problem.id}: {problem.text}."
     if not ids:
         return ""
-    matched = known.revision_problem(a) if a else None
-    if matched and matched in ids:
-        return (
-            f" The image's revision ({a.image.revision}) is newer than the host's "
-            f"({a.host.version.revision}): that is known problem {matched}, which this code "
-            "has been the field symptom of."
-        )
     return f" This code has been the field symptom of known problems: {', '.join(ids)}."
 
 

@@ -45,6 +45,10 @@ _NO_MATCHING_MANIFEST = re.compile(
 _NO_PLATFORM_MATCH = re.compile(r"no match for platform in manifest", re.IGNORECASE)
 _UNPACK_IMAGE = re.compile(r'failed to pull and unpack image \\*"(?P<image>[^"\\\s]+)\\*"')
 _KUBELET_PULL = re.compile(r'Failed to pull image \\*"(?P<image>[^"\\\s]+)\\*"')
+# The kubelet's other image events name the image a container runs.
+_KUBELET_IMAGE = re.compile(
+    r'(?:Container image|Pulling image|Successfully pulled image) \\*"(?P<image>[^"\\\s]+)\\*"'
+)
 _COMMAND = re.compile(
     r"(?:^|[\s>$#])docker(?:\.exe)?\s+(?:container\s+|image\s+)?(?P<verb>run|create|pull)\s+"
     r"(?P<args>[^\n]{0,4096})",
@@ -207,6 +211,14 @@ def _read_command(text: str) -> Reading | None:
     return None
 
 
+def _read_kubelet_image(text: str) -> Reading | None:
+    match = _KUBELET_IMAGE.search(text)
+    if not match:
+        return None
+    facts = {"image": match.group("image"), "orchestrator": "kubernetes"}
+    return Reading("kubelet-image-event", line_of(text, match.start()), match.group(0), facts)
+
+
 def _read_host_line(text: str) -> Reading | None:
     match = _VER.search(text) or _OS_BUILD.search(text)
     if not match:
@@ -222,6 +234,7 @@ READERS: tuple[Callable[[str], Reading | None], ...] = (
     _read_containerd_pull,
     _read_system_call,
     _read_command,
+    _read_kubelet_image,
     _read_host_line,
 )
 

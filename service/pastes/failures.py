@@ -30,7 +30,8 @@ ACCEPTED = (
 )
 
 
-HOST_ONLY = frozenset({"host-version", "kubectl-describe-node"})  # facts, not failures
+# Facts that are no failure by themselves.
+HOST_ONLY = frozenset({"host-version", "kubectl-describe-node", "kubelet-image-event"})
 
 
 @dataclass(frozen=True)
