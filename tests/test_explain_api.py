@@ -566,3 +566,15 @@ def test_invalid_layer_on_windows_11_25h2_is_its_known_problem(registry, client)
     assert body["compat"]["isolation"]["process"]["verdict"] == "unsupported"
     assert "known-problem:win11-25h2-ltsc2025" in body["compat"]["isolation"]["process"]["rule"]
     assert "That is known problem win11-25h2-ltsc2025" in body["summary"]
+
+
+def test_cli_explain_with_a_nodes_file(registry, monkeypatch, capsys, tmp_path):
+    text, _ = seed_pod(registry)
+    nodes = tmp_path / "nodes.json"
+    nodes.write_text(json.dumps(SEED_NODES))
+    monkeypatch.setenv("WINCOMPAT_INSECURE_REGISTRIES", registry.host)
+    monkeypatch.setenv("WINCOMPAT_ALLOWED_REGISTRIES", "")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["explain", "--nodes", str(nodes), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["found"]["host"]["build"] == 16299 and body["needs"] == []
