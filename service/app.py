@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import compat, explain, fleet, meta, problem_pages, problems
+from service.api import access, bounds, compat, explain, fleet, meta, problem_pages, problems
 from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
 from service.api.conventions import close_after_413
@@ -74,11 +74,11 @@ def start_problem(config: Config | None = None) -> str | None:
     return None
 
 
-def build_resolver(config: Config, clock: Clock = SYSTEM):
+def build_resolver(config: Config, guard: Guard | None = None, clock: Clock = SYSTEM):
     from service.cache.resolver import Resolver
     from service.registry.client import RegistryClient
 
-    return Resolver(RegistryClient(config), config, clock=clock)
+    return Resolver(RegistryClient(config, guard=guard), config, clock=clock)
 
 
 def create_app(
@@ -101,15 +101,20 @@ def create_app(
         API_SPEC_OPTIONS={"info": {"description": DESCRIPTION}},
         MAX_CONTENT_LENGTH=MAX_BODY,
     )
-    resolver = resolver or build_resolver(config, clock)
+    guard = Guard(config)  # the one guard: the by-name check here, every URL in the client
+    resolver = resolver or build_resolver(config, guard, clock)
     answers = AnswerCache(config.cache_size, clock=clock)
-    services = Services(config, resolver, Guard(config), answers, clock)
+    services = Services(config, resolver, guard, answers, clock)
     app.extensions["wincompat"] = services
     api = WincompatApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    app.wsgi_app = close_after_413(app.wsgi_app)
     app.before_request(_start)
+    access.init_app(app, config)  # bearer tokens (optional) and the per-client cold limit
+    limits = dict.fromkeys(fleet.LARGE_BODY_PATHS, fleet.MAX_BODY)  # node lists, matrices
+    limits[explain.PATH] = explain.BODY_LIMIT  # pastes, escaped in JSON, and a nodes list
+    bounds.init_app(app, limit=MAX_BODY, timeout=config.body_timeout, limits=limits)
+    app.wsgi_app = close_after_413(app.wsgi_app)  # outermost: every 413 closes the connection
     app.after_request(_finish)
     logs.configure()
     return app

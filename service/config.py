@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +18,9 @@ DEFAULT_ALLOWED = (
     "*.pkg.dev",
     "public.ecr.aws",
 )
+
+
+DEFAULT_PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 class ConfigError(ValueError):
@@ -74,6 +79,12 @@ class Config:
     registry_retries: int = 2
     retry_after_max: float = 5.0
     known_problems_file: str | None = None  # adds to / overrides the shipped known problems
+    # Service authentication (off when empty): sha256 hex digests of the accepted bearer tokens.
+    api_token_hashes: tuple[str, ...] = ()
+    public_paths: tuple[str, ...] = DEFAULT_PUBLIC_PATHS
+    cold_limit: str = "60/minute"  # per client, questions that reach a registry; "" = off
+    cache_bytes: int = 64 * 1024 * 1024  # per process, in-memory cache
+    body_timeout: float = 5.0  # seconds a client may take to send its request body
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -95,4 +106,50 @@ class Config:
             registry_retries=int(_number(env, "WINCOMPAT_REGISTRY_RETRIES", 2)),
             retry_after_max=_number(env, "WINCOMPAT_RETRY_AFTER_MAX", 5.0),
             known_problems_file=env.get("WINCOMPAT_KNOWN_PROBLEMS", "").strip() or None,
+            api_token_hashes=token_hashes(env.get("WINCOMPAT_API_TOKENS", "")),
+            public_paths=_paths(env.get("WINCOMPAT_PUBLIC_PATHS")),
+            cold_limit=env.get("WINCOMPAT_COLD_LIMIT", "60/minute").strip(),
+            cache_bytes=int(
+                _number(env, "WINCOMPAT_CACHE_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
+            ),
+            body_timeout=_number(env, "WINCOMPAT_BODY_TIMEOUT", 5.0, minimum=0.1),
         )
+
+
+def _paths(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_PUBLIC_PATHS
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+_HEX_DIGEST = re.compile(r"(?:sha256:)?([0-9a-f]{64})")
+
+
+def token_hashes(value: str) -> tuple[str, ...]:
+    """WINCOMPAT_API_TOKENS: comma-separated tokens, or @FILE of sha256 hex digests, one a line
+    (`#` comments). Only digests are kept: the tokens themselves are never held."""
+    value = value.strip()
+    if not value:
+        return ()
+    if value.startswith("@"):
+        path = value[1:]
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = [line.split("#", 1)[0].strip().lower() for line in handle]
+        except OSError as exc:
+            raise ConfigError(
+                f"WINCOMPAT_API_TOKENS={value}: cannot read it ({type(exc).__name__})"
+            ) from None
+        digests = []
+        for number, line in enumerate(lines, 1):
+            if line and not (match := _HEX_DIGEST.fullmatch(line)):
+                raise ConfigError(f"{path}:{number}: expected a sha256 hex digest")
+            if line:
+                digests.append(match.group(1))
+        if not digests:
+            raise ConfigError(f"WINCOMPAT_API_TOKENS={value}: the file holds no digests")
+        return tuple(digests)
+    tokens = [t.strip() for t in value.split(",") if t.strip()]
+    if any(len(t) < 16 for t in tokens):
+        raise ConfigError("WINCOMPAT_API_TOKENS: every token must be at least 16 characters")
+    return tuple(hashlib.sha256(t.encode()).hexdigest() for t in tokens)

@@ -6,8 +6,10 @@ Everything is read from the environment once, when gunicorn loads this module in
 - ``WINCOMPAT_THREADS``: threads per worker (default 8); registry I/O blocks a thread, not a worker.
 - ``WINCOMPAT_BIND``: listen address (default ``0.0.0.0:8080``); ``-b`` on the command line wins.
 - ``WINCOMPAT_WORKER_TIMEOUT`` (60), ``WINCOMPAT_GRACEFUL_TIMEOUT`` (30),
-  ``WINCOMPAT_KEEPALIVE`` (5), ``WINCOMPAT_MAX_REQUESTS`` (10000, 0 = never recycle),
-  ``WINCOMPAT_MAX_REQUESTS_JITTER`` (10% of max requests), ``WINCOMPAT_LOG_LEVEL`` (info).
+  ``WINCOMPAT_KEEPALIVE`` (5), ``WINCOMPAT_MAX_REQUESTS`` (0 = never recycle: a recycled
+  worker throws its in-process cache away), ``WINCOMPAT_MAX_REQUESTS_JITTER`` (10% of max
+  requests), ``WINCOMPAT_REUSE_PORT`` (1: each worker listens on its own SO_REUSEPORT socket, so
+  the kernel spreads connections across workers), ``WINCOMPAT_LOG_LEVEL`` (info).
 - ``PROMETHEUS_MULTIPROC_DIR``: where workers write their metric files; a fresh temporary
   directory is made (and exported to the workers) when it is unset.
 
@@ -39,7 +41,6 @@ import shutil  # noqa: E402
 import sys  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
-from gunicorn import util as _gunicorn_util  # noqa: E402
 from gunicorn.glogging import Logger as _GunicornLogger  # noqa: E402
 
 from service.config import env_number  # noqa: E402
@@ -65,13 +66,18 @@ def _default_workers() -> int:
 
 bind = [os.environ.get("WINCOMPAT_BIND", "").strip() or "0.0.0.0:8080"]
 workers = _int_env("WEB_CONCURRENCY", _default_workers(), minimum=1)
-worker_class = "gthread"
+# gthread, with gunicorn's own 400/414/431 answers written as problem+json.
+worker_class = "service.gunicorn_worker.ProblemThreadWorker"
 threads = _int_env("WINCOMPAT_THREADS", 8, minimum=1)
 timeout = _int_env("WINCOMPAT_WORKER_TIMEOUT", 60, minimum=1)
 graceful_timeout = _int_env("WINCOMPAT_GRACEFUL_TIMEOUT", 30, minimum=0)
 keepalive = _int_env("WINCOMPAT_KEEPALIVE", 5, minimum=0)
-max_requests = _int_env("WINCOMPAT_MAX_REQUESTS", 10_000, minimum=0)
+# Off: at load, 10,000 requests came every few seconds, each recycle emptied a worker's cache.
+max_requests = _int_env("WINCOMPAT_MAX_REQUESTS", 0, minimum=0)
 max_requests_jitter = _int_env("WINCOMPAT_MAX_REQUESTS_JITTER", max_requests // 10, minimum=0)
+# Without it, gthread lets one worker accept nearly all keep-alive connections while the others
+# idle; with it each worker has its own listening socket and the kernel balances new ones.
+reuse_port = _int_env("WINCOMPAT_REUSE_PORT", 1, minimum=0) > 0
 # Never import the app in the master: the workers must import prometheus_client themselves,
 # after fork, with PROMETHEUS_MULTIPROC_DIR already set.
 preload_app = False
@@ -86,28 +92,8 @@ control_socket_disable = True
 # --- request limits ----------------------------------------------------------------------------
 
 # gunicorn's longest request line; a longer one (a host paste in a GET URL) gets the
-# problem+json 414 below, saying to POST it, instead of gunicorn's own HTML page.
+# problem+json 414 of service/gunicorn_worker.py, saying to POST it, not gunicorn's HTML page.
 limit_request_line = 8190
-
-
-def _problem_error(sock, status_int: int, reason: str, mesg: str) -> None:
-    """gunicorn's errors before the app (414, 431, bad request lines) as problem+json."""
-    detail = mesg
-    if status_int == 414:
-        detail = (
-            f"The request line is longer than {limit_request_line} bytes: send a long host "
-            "text by POST /compat with a JSON body."
-        )
-    kind = "/problems/invalid-request" if 400 <= status_int < 500 else "about:blank"
-    body = json.dumps({"type": kind, "title": reason, "status": status_int, "detail": detail})
-    head = (
-        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
-        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    _gunicorn_util.write_nonblock(sock, (head + body).encode("latin-1"))
-
-
-_gunicorn_util.write_error = _problem_error  # the workers call it through the module
 
 
 # --- logging ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -46,6 +47,12 @@ SINGLEFLIGHT_WAITS = Counter(
     "wincompat_singleflight_waits_total",
     "Questions that waited for another's resolution instead of asking the registry",
     ["scope"],
+)
+REDIS_UP = Gauge(
+    "wincompat_redis_up",
+    "1 while the configured shared Redis answers, 0 while it does not (the service keeps "
+    "answering from its in-process cache); absent when no Redis is configured",
+    multiprocess_mode="livemin",
 )
 REDIS_ERRORS = Counter(
     "wincompat_redis_errors_total", "Redis operations that failed", ["operation"]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hostile_harness import *  # noqa: F403  (fixtures: scripted hostile registry, canary)
 from redis_harness import *  # noqa: F403  (fixtures: real redis-server on 127.0.0.1)
 from registry_harness import *  # noqa: F403  (fixtures: real docker-registry on 127.0.0.1)
 

@@ -223,6 +223,9 @@ def test_openapi_documents_every_problem_type(client):
         "registry-rate-limited",
         "registry-unavailable",
         "registry-timeout",
+        "unauthorized",
+        "too-many-requests",
+        "request-timeout",
     }
     assert "text/plain" in responses["200"]["content"]
 

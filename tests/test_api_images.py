@@ -184,10 +184,15 @@ def test_two_instances_share_redis(registry, redis_db, app_for):
     redis_db.stop()
     try:
         assert ask(second, image).status_code == 200  # memory layer keeps answering
-        assert second.get("/readyz").status_code == 503
+        # Redis loss is not an outage: still ready, the body and a gauge say degraded.
+        ready = second.get("/readyz")
+        assert (ready.status_code, ready.json["status"]) == (200, "degraded")
+        assert ready.json["checks"]["cache"] == "redis unreachable"
+        assert b"wincompat_redis_up 0.0" in second.get("/metrics").data
     finally:
         redis_db.start()
-    assert wait_until(lambda: second.get("/readyz").status_code == 200, timeout=10)
+    assert wait_until(lambda: second.get("/readyz").json["status"] == "ok", timeout=10)
+    assert b"wincompat_redis_up 1.0" in second.get("/metrics").data
 
 
 def test_allow_list_holds_even_for_answers_in_a_shared_cache(registry, redis_db, app_for):

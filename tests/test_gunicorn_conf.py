@@ -4,12 +4,14 @@ gunicorn serving a probe app on loopback)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +36,7 @@ ENV_NAMES = (
     "WINCOMPAT_KEEPALIVE",
     "WINCOMPAT_MAX_REQUESTS",
     "WINCOMPAT_MAX_REQUESTS_JITTER",
+    "WINCOMPAT_REUSE_PORT",
     "WINCOMPAT_LOG_LEVEL",
     "PROMETHEUS_MULTIPROC_DIR",
 )
@@ -88,7 +91,7 @@ def test_settings_follow_environment(monkeypatch, tmp_path):
     assert cfg.max_requests_jitter == 50
     assert cfg.loglevel == "warning"
     assert conf.logconfig_dict["loggers"]["gunicorn.error"]["level"] == "WARNING"
-    assert cfg.worker_class_str == "gthread"
+    assert cfg.worker_class_str == "service.gunicorn_worker.ProblemThreadWorker"
     assert cfg.preload_app is False
     assert cfg.logger_class is conf.JsonLogger
 
@@ -102,8 +105,9 @@ def test_defaults(monkeypatch, tmp_path):
     assert cfg.bind == ["0.0.0.0:8080"]
     assert cfg.graceful_timeout == 30
     assert cfg.keepalive == 5
-    assert cfg.max_requests == 10_000
-    assert cfg.max_requests_jitter == 1_000
+    assert cfg.max_requests == 0  # recycling throws each worker's cache away
+    assert cfg.max_requests_jitter == 0
+    assert cfg.reuse_port is True  # the kernel balances connections across workers
     assert cfg.accesslog == "-"
     assert cfg.errorlog == "-"
 
@@ -328,6 +332,15 @@ def app(environ, start_response):
 """
 
 
+def _wait_listening(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
 def _json_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -338,10 +351,13 @@ def test_real_gunicorn_serves_with_json_logs_and_shared_metrics(tmp_path):
     prom.mkdir()
     (prom / "counter_99999.db").write_bytes(b"stale from an earlier run")
     env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
+    with socket.socket() as probe:  # each worker binds its own SO_REUSEPORT socket: no port 0
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     env.update(
         WEB_CONCURRENCY="2",
         WINCOMPAT_THREADS="2",
-        WINCOMPAT_BIND="127.0.0.1:0",
+        WINCOMPAT_BIND=f"127.0.0.1:{port}",
         PROMETHEUS_MULTIPROC_DIR=str(prom),
     )
     out, err = tmp_path / "stdout", tmp_path / "stderr"
@@ -363,21 +379,17 @@ def test_real_gunicorn_serves_with_json_logs_and_shared_metrics(tmp_path):
             stderr=err_f,
         )
     try:
-        port = None
         booted: set[int] = set()
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (port is None or len(booted) < 2):
+        while time.monotonic() < deadline and len(booted) < 2:
             assert proc.poll() is None, err.read_text()
             for entry in _json_lines(err):
-                match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", entry["message"])
-                if match:
-                    port = int(match.group(1))
                 match = re.search(r"Booting worker with pid: (\d+)", entry["message"])
                 if match:
                     booted.add(int(match.group(1)))
             time.sleep(0.1)
-        assert port, err.read_text()
         assert len(booted) == 2, err.read_text()
+        _wait_listening(port)
         assert not (prom / "counter_99999.db").exists()
 
         hits = 12

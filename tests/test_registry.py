@@ -657,9 +657,9 @@ def test_guard_urls(url, registry, allowed):
 
 def test_internal_registry_named_exactly_is_allowed():
     check = guard(PUBLIC, allowed_registries=("registry.corp", "*.azurecr.io"))
-    check.check_registry("registry.corp", "registry.corp")
+    assert check.check_url("https://registry.corp/v2/", "registry.corp").address is None
     with pytest.raises(RegistryNotAllowed, match="internal address"):
-        check.check_registry("internal.azurecr.io", "internal.azurecr.io")
+        check.check_url("https://internal.azurecr.io/v2/", "internal.azurecr.io")
 
 
 def test_guard_refuses_names_that_do_not_resolve():
@@ -668,7 +668,7 @@ def test_guard_refuses_names_that_do_not_resolve():
 
     check = Guard(Config(allowed_registries=("*.azurecr.io",)), resolver=fail)
     with pytest.raises(RegistryUnavailable, match="cannot resolve"):
-        check.check_registry("nowhere.azurecr.io", "nowhere.azurecr.io")
+        check.check_url("https://nowhere.azurecr.io/v2/", "nowhere.azurecr.io")
 
 
 # -- auth pieces ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class Compat(MethodView):
     @blp.arguments(QUERY, location="json", as_kwargs=True)
     @http_cache.cached
     @blp.response(200, CompatResponseSchema, example=COMPAT_EXAMPLE)
-    @blp.doc(**problem_docs())
+    @blp.doc(**problem_docs(json_body=True))
     def post(self, **args):
         """Judge an image against a host, with the question as a JSON body"""
         return ask(args)

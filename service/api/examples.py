@@ -96,15 +96,18 @@ PROBLEM_EXAMPLES = {
     "registry-rate-limited": "registry-1.docker.io answered 429 Too Many Requests",
     "registry-unavailable": "mcr.microsoft.com answered 503 after 3 attempts",
     "registry-timeout": "mcr.microsoft.com did not answer within 10 s",
+    "unauthorized": "This service needs a bearer token (Authorization: Bearer <token>).",
+    "too-many-requests": "too many questions that reach a registry from this client",
+    "request-timeout": "the request body did not arrive within 5 s",
 }
 
 
 TEXT_EXAMPLE = COMPAT_EXAMPLE["summary"] + "\n"
 
 
-def problem_docs(*, text: bool = False) -> dict:
+def problem_docs(*, text: bool = False, json_body: bool = False) -> dict:
     """`responses` for @blp.doc: each problem type of api.md with its status; with `text`,
-    the text/plain answer too."""
+    the text/plain answer too; with `json_body`, the 415 for a body that is not JSON."""
     responses: dict[str, dict] = {}
     if text:
         plain = {"schema": {"type": "string"}, "example": TEXT_EXAMPLE}
@@ -137,4 +140,11 @@ def problem_docs(*, text: bool = False) -> dict:
             )
             entry["description"] = " / ".join(filter(None, [entry["description"], title]))
             entry["content"]["application/problem+json"]["examples"][kind] = {"value": example}
+    if json_body:
+        responses["415"] = {
+            "description": "Unsupported Media Type: the body must be JSON",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
     return {"responses": responses}

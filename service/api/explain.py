@@ -18,6 +18,7 @@ from service.api.explain_schemas import (
     ExplainRequestSchema,
     ExplainResponseSchema,
 )
+from service.api.fleet import MAX_BODY as NODES_MAX_BODY
 from service.api.problems import from_registry_error, invalid, problem
 from service.compat.versions import InvalidVersion
 from service.explain.question import Question, Registry, explain
@@ -26,8 +27,10 @@ from service.registry.reference import InvalidReference
 
 blp = Blueprint("explain", __name__, description="Explain a failure from what people paste")
 
-# \uXXXX escapes take 6 bytes a character in JSON; the text itself is checked after.
-BODY_LIMIT = 6 * MAX_TEXT + 64 * 1024
+PATH = "/explain"
+# \uXXXX escapes take 6 bytes a character in JSON, and `nodes` may be a list as big as
+# /compat/nodes takes; the text itself is checked after (256 KiB).
+BODY_LIMIT = 6 * MAX_TEXT + NODES_MAX_BODY
 REQUEST, QUERY = ExplainRequestSchema(), ExplainQuerySchema()
 
 REQUEST_BODY = {
@@ -123,7 +126,7 @@ def _wants_text() -> bool:
     return request.accept_mimetypes.best_match((JSON, TEXT)) == TEXT
 
 
-@blp.route("/explain")
+@blp.route(PATH)
 class Explain(MethodView):
     @blp.response(200, ExplainResponseSchema)
     @blp.doc(requestBody=REQUEST_BODY, **_docs())

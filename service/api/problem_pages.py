@@ -8,6 +8,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from service.api.problems import TYPES, problem
+from service.api.schemas import ProblemSchema
 
 blp = Blueprint("problems", __name__, description="What each problem type means")
 
@@ -43,8 +44,24 @@ EXPLAINED: dict[str, tuple[str, str]] = {
         "Ask again later; if it persists, check the registry's status.",
     ),
     "registry-timeout": (
-        "The registry did not answer in time.",
-        "Ask again later; the operator may raise WINCOMPAT_REGISTRY_TIMEOUT.",
+        "The registry did not answer in time, or the question spent its whole registry budget "
+        "(twice WINCOMPAT_REGISTRY_TIMEOUT).",
+        "Ask again: what was read is remembered; the operator may raise "
+        "WINCOMPAT_REGISTRY_TIMEOUT.",
+    ),
+    "unauthorized": (
+        "This service requires a bearer token (WINCOMPAT_API_TOKENS) and the request carried "
+        "none that it accepts.",
+        "Send `Authorization: Bearer <token>`; ask the operator for a token.",
+    ),
+    "too-many-requests": (
+        "This client asked more questions that reach a registry than WINCOMPAT_COLD_LIMIT "
+        "allows; cached answers are still served.",
+        "Wait for `Retry-After` seconds, or ask about images already in the cache.",
+    ),
+    "request-timeout": (
+        "The request body did not arrive within WINCOMPAT_BODY_TIMEOUT.",
+        "Send the whole body at once; check the network between the client and the service.",
     ),
 }
 
@@ -57,6 +74,9 @@ _PAGE = """<!doctype html>
 
 @blp.route("/problems/<kind>")
 @blp.response(200, content_type="text/html", description="A short page about the problem")
+@blp.alt_response(
+    404, schema=ProblemSchema, content_type="application/problem+json", description="No such type"
+)
 def page(kind: str):
     """What a problem type means and what to do about it"""
     if kind not in EXPLAINED:

@@ -25,6 +25,9 @@ TYPES: dict[str, tuple[int, str]] = {
     "registry-rate-limited": (503, "Registry rate limit"),
     "registry-unavailable": (502, "Registry unavailable"),
     "registry-timeout": (504, "Registry timeout"),
+    "unauthorized": (401, "Authentication required"),
+    "too-many-requests": (429, "Too many questions that reach a registry"),
+    "request-timeout": (408, "Request body too slow"),
 }
 
 # Most specific first: UnsupportedManifest is a RegistryUnavailable.

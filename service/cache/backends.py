@@ -24,6 +24,17 @@ from service.metrics import CACHE_EVENTS
 log = logs.logger("cache")
 
 REDIS_MAX_KEEP = 7 * 86_400  # Redis has no LRU bound of ours: even immutable values expire
+ENTRY_MAX_BYTES = 1024 * 1024  # one value larger than this is not cached (in memory or Redis)
+# Python objects of a decoded JSON value took ~1.2x its compact JSON length (tracemalloc, an
+# image of 256 platforms); 2x leaves room for dict and string headers of smaller values.
+_MEMORY_FACTOR = 2
+
+
+def approximate_bytes(value: Any) -> int:
+    """About what a JSON-ready value costs in memory."""
+    if isinstance(value, str):
+        return len(value) + 64
+    return _MEMORY_FACTOR * len(json.dumps(value, separators=(",", ":"))) + 64
 
 
 @dataclass(frozen=True)
@@ -82,16 +93,36 @@ class Cache(ABC):
 
 
 class MemoryCache(Cache):
-    """In-process, thread-safe; bounded LRU whose entries also leave at `keep_until`."""
+    """In-process, thread-safe; bounded LRU whose entries also leave at `keep_until`.
+
+    With `max_bytes`, the bound is in (approximate) bytes as well as entries: each entry counts
+    at least max_bytes / maxsize, so neither bound can be exceeded; a value over
+    ENTRY_MAX_BYTES is not kept at all."""
 
     layer = "memory"
 
-    def __init__(self, maxsize: int, *, clock: Clock = SYSTEM) -> None:
+    def __init__(
+        self, maxsize: int, *, clock: Clock = SYSTEM, max_bytes: int | None = None
+    ) -> None:
         super().__init__(clock)
         self._lock = threading.Lock()
+        self._floor = max(1, (max_bytes or maxsize) // maxsize)
+        self._entry_max = min(ENTRY_MAX_BYTES, max_bytes or ENTRY_MAX_BYTES)
+        self._bounded = max_bytes is not None
         self._data: TLRUCache[str, CacheEntry] = TLRUCache(
-            maxsize, ttu=lambda _key, entry, _now: entry.keep_until, timer=clock
+            max_bytes or maxsize,
+            ttu=lambda _key, entry, _now: entry.keep_until,
+            timer=clock,
+            getsizeof=self._size if self._bounded else None,
         )
+
+    def _size(self, entry: CacheEntry) -> int:
+        return min(self._data.maxsize, max(self._floor, approximate_bytes(entry.value)))
+
+    @property
+    def bytes_held(self) -> int:
+        with self._lock:
+            return int(self._data.currsize)
 
     def get(self, key: str) -> CacheEntry | None:
         with self._lock:
@@ -100,6 +131,9 @@ class MemoryCache(Cache):
         return entry
 
     def put(self, key: str, entry: CacheEntry) -> None:
+        if self._bounded and approximate_bytes(entry.value) > self._entry_max:
+            _too_large(self.layer, key)
+            return
         with self._lock:
             self._data[key] = entry
 
@@ -144,6 +178,9 @@ class RedisCache(Cache):
         px = int((min(entry.keep_until, now + self._max_keep) - now) * 1000)
         if px > 0:
             payload = _encode_entry(entry)
+            if len(payload) > ENTRY_MAX_BYTES:
+                _too_large(self.layer, key)
+                return
             self._link.call("set", lambda r: r.set(self._link.key(key), payload, px=px), None)
 
     def delete(self, key: str) -> None:
@@ -178,6 +215,10 @@ class LayeredCache(Cache):
     def delete(self, key: str) -> None:
         self.front.delete(key)
         self.back.delete(key)
+
+
+def _too_large(layer: str, key: str) -> None:
+    CACHE_EVENTS.labels(layer=layer, kind=key.partition(":")[0], result="too_large").inc()
 
 
 def _time_out(value: float) -> float | None:

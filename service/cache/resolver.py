@@ -22,6 +22,7 @@ from service.cache.singleflight import ClusterFlight, RedisLock, SingleFlight
 from service.clock import SYSTEM, Clock
 from service.compat.image import ResolvedImage
 from service.config import Config
+from service.registry.budget import ColdLimitExceeded, admit_cold, question_budget
 from service.registry.errors import (
     ImageNotFound,
     RegistryRateLimited,
@@ -103,7 +104,9 @@ class Resolver:
         self._flights = SingleFlight()
         self._failed: dict[str, tuple[float, Exception]] = {}  # registry -> (until, failure)
         self._link: RedisLink | None = None
-        memory = MemoryCache(config.cache_size, clock=clock)
+        # Every registry request of one question shares this; over it, registry-timeout.
+        self._budget = 2 * config.registry_timeout
+        memory = MemoryCache(config.cache_size, clock=clock, max_bytes=config.cache_bytes)
         self._cache: Cache = memory
         if redis_client is None and config.redis_url:
             redis_client = connect_redis(config.redis_url)
@@ -146,6 +149,13 @@ class Resolver:
         if stale is not None:
             return stale
         try:
+            admit_cold()  # the per-client limit on questions that reach a registry
+        except ColdLimitExceeded as exc:
+            stale = self._stale(ref, seen, exc)  # an expired answer beats a 429
+            if stale is None:
+                raise
+            return stale
+        try:
             answer = self._flights.do(key, lambda: self._lookup_tag(ref) or self._fetch_tag(ref))
         except STALE_IF as exc:
             self._failed[ref.registry] = (self._clock() + self._timings.failure_backoff, exc)
@@ -169,7 +179,7 @@ class Resolver:
         return None
 
     def _fetch_tag(self, ref: Reference) -> _Answer:
-        with self._remembering_missing(ref):
+        with self._remembering_missing(ref), question_budget(self._budget):
             digest = self._client.resolve_digest(ref)  # a HEAD
             image = self._image(ref, digest)
         ttl, keep = self._config.tag_ttl, max(self._config.tag_ttl, self._config.stale_ttl)
@@ -204,7 +214,8 @@ class Resolver:
         if entry is not None and image is not None:
             return self._resolution(ref, _Answer(image, entry, "hit"))
         self._raise_if_missing(ref)
-        with self._remembering_missing(ref):
+        admit_cold()  # the per-client limit on questions that reach a registry
+        with self._remembering_missing(ref), question_budget(self._budget):
             image = self._image(ref, digest)
         stored = CacheEntry.create(digest, self._clock(), ttl=None)
         return self._resolution(ref, _Answer(image, stored, "miss"))
@@ -277,6 +288,8 @@ def _decode(entry: CacheEntry) -> ResolvedImage | None:
 
 
 def _what_failed(exc: Exception) -> str:
+    if isinstance(exc, ColdLimitExceeded):
+        return "this client reached its limit of questions that reach a registry"
     if isinstance(exc, RegistryTimeout):
         what = "the registry timed out"
     elif isinstance(exc, RegistryRateLimited):

@@ -18,7 +18,8 @@ from service.fleet import nodes as cluster_nodes
 from service.fleet import scheduling
 from service.fleet.judging import Outcome, Subject
 from service.pastes.nodes import NodeList
-from service.registry.errors import RegistryError, RegistryNotAllowed
+from service.questions.compat import repository_of
+from service.registry.errors import RegistryError, not_allowed
 from service.registry.reference import ImageReference, parse_reference
 
 POOL = 8  # concurrent resolutions per request
@@ -35,17 +36,10 @@ class Doors:
     cells: grid.CellMemo | None = None  # judged matrix cells kept between requests
 
 
-def repository_of(ref: ImageReference) -> str:
-    """Rebuild advice names the image's own base repository when it is one of Microsoft's."""
-    name = f"{ref.registry}/{ref.repository}"
-    return name if name in catalog.BASE_IMAGE_REPOSITORIES else catalog.BASE_IMAGE_REPOSITORIES[0]
-
-
 def resolve(doors: Doors, ref: ImageReference):
     # By name, before any cache: a shared Redis may hold answers another replica was allowed.
     if not doors.registry_allowed(ref.registry):
-        detail = f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
-        raise RegistryNotAllowed(detail)
+        raise not_allowed(ref.registry)
     return doors.resolver.resolve(ref)
 
 

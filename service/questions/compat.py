@@ -16,7 +16,7 @@ from service.compat.rules import Host
 from service.compat.runtimes import Outcome
 from service.compat.selection import Entry, assess_version, select_platform
 from service.compat.versions import InvalidVersion, WindowsVersion
-from service.registry.errors import RegistryNotAllowed
+from service.registry.errors import not_allowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
 
 VERSION_MAX_AGE = 3600  # an image_version answer depends only on the question and the catalog
@@ -148,7 +148,7 @@ def _version_answer(
     return CompatAnswer(image, assessment, None, VERSION_MAX_AGE, outcomes)
 
 
-def _repository(ref: ImageReference) -> str:
+def repository_of(ref: ImageReference) -> str:
     """The image's own repository: rebuild advice keeps its family, or says to put the base
     tag under its own FROM when it is not one of Microsoft's base repositories."""
     return f"{ref.registry}/{ref.repository}"
@@ -168,8 +168,7 @@ def _image_answer(
         raise InvalidQuestion("image", str(exc)) from None
     # By name, before any cache: a shared Redis may hold answers another replica was allowed.
     if not allowed(ref.registry):
-        detail = f"registry {ref.registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
-        raise RegistryNotAllowed(detail)
+        raise not_allowed(ref.registry)
     resolution = resolver.resolve(ref)
     selection = select_platform(
         host,
@@ -178,7 +177,7 @@ def _image_answer(
         name=str(ref),
         requested_kind=question.get("host_type"),
         today=today,
-        repository=_repository(ref),
+        repository=repository_of(ref),
         extra_warnings=(*notes, *resolution.warnings),
         runtime=question.get("runtime"),
         listed=resolution.image.is_list,

@@ -26,6 +26,7 @@ from service.registry.transport import Reply, Transport, safe_text
 log = logs.logger("registry")
 
 DEFAULT_TOKEN_LIFETIME = 60  # seconds, when the token service does not say (distribution spec)
+MAX_TOKEN_LIFETIME = 86_400  # a longer (or infinite) expires_in is taken as a day
 MAX_SKEW = 10.0  # stop using a token this long before it expires
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
@@ -34,6 +35,12 @@ _PARAM_RE = re.compile(rf"\s*({_TOKEN})\s*=\s*({_QUOTED}|{_TOKEN})\s*(?:,|$)")
 _TOKEN68_RE = re.compile(r"\s+[A-Za-z0-9._~+/-]+=*\s*(?:,|$)")
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 _URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+# Anything shaped like a credential in registry text: an auth scheme and its value, or a JWT.
+_CREDENTIAL_SHAPES = re.compile(
+    r"(?i)\b(bearer|basic)(\s+|%20|\+)[A-Za-z0-9._~+/=%-]+|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9._-]+"
+)
+REDACTED = "[redacted]"
+TOKEN_CLIENT_ID = "wincompat"  # client_id of the OAuth2 refresh-token grant
 
 
 @dataclass(frozen=True)
@@ -65,10 +72,18 @@ def parse_www_authenticate(value: str) -> list[Challenge]:
 class Credential:
     username: str
     password: str = field(repr=False)
+    # ACR and others: an OAuth2 refresh token (`identitytoken` in config.json), exchanged at
+    # the realm by the refresh-token grant of the distribution token spec.
+    identity_token: str | None = field(default=None, repr=False)
 
     def basic_header(self) -> str:
         pair = f"{self.username}:{self.password}".encode()
         return "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every string that would give this credential away, for redaction."""
+        found = [self.basic_header().split(" ", 1)[1], self.password, self.identity_token]
+        return tuple(s for s in found if s and len(s) >= 4)
 
 
 def normalise_config_key(key: str) -> str:
@@ -80,6 +95,8 @@ def normalise_config_key(key: str) -> str:
 def parse_docker_config(text: str | bytes) -> dict[str, Credential]:
     """Registry name → credential from a config.json (`auth` or `username`/`password`)."""
     doc = json.loads(text)
+    if isinstance(doc, dict):
+        _warn_about_helpers(doc)
     auths = doc.get("auths") if isinstance(doc, dict) else None
     if not isinstance(auths, dict):
         return {}
@@ -93,7 +110,31 @@ def parse_docker_config(text: str | bytes) -> dict[str, Credential]:
     return found
 
 
+def _warn_about_helpers(doc: Mapping[str, object]) -> None:
+    """Credential helpers run programs: the service never does. Say so, naming the registry."""
+    helpers = doc.get("credHelpers")
+    if isinstance(helpers, dict):
+        for key in list(helpers)[:50]:
+            log.warning(
+                "docker config: credHelpers entry for %s is ignored (the service runs no "
+                "credential helpers); put its credentials under auths",
+                safe_text(str(key), 100),
+            )
+    store = doc.get("credsStore")
+    if isinstance(store, str) and store:
+        log.warning(
+            "docker config: credsStore %s is ignored (the service runs no credential helpers); "
+            "registries without an auths entry are asked anonymously",
+            safe_text(store, 40),
+        )
+
+
 def _credential(entry: Mapping[str, object]) -> Credential | None:
+    identity = entry.get("identitytoken")
+    if isinstance(identity, str) and identity:
+        username = entry.get("username")
+        user = username if isinstance(username, str) and username else _auth_user(entry)
+        return Credential(user or "00000000-0000-0000-0000-000000000000", "", identity)
     username, password = entry.get("username"), entry.get("password")
     if isinstance(username, str) and isinstance(password, str) and username:
         return Credential(username, password)
@@ -106,6 +147,16 @@ def _credential(entry: Mapping[str, object]) -> Credential | None:
         return None
     username, colon, password = decoded.partition(":")
     return Credential(username, password) if colon and username else None
+
+
+def _auth_user(entry: Mapping[str, object]) -> str | None:
+    """The user name inside `auth` (ACR writes 00000000-... next to an identitytoken)."""
+    encoded = entry.get("auth")
+    try:
+        decoded = base64.b64decode(str(encoded or ""), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[0] or None
 
 
 class CredentialStore:
@@ -123,6 +174,11 @@ class CredentialStore:
                 raise ConfigError(
                     f"WINCOMPAT_DOCKER_CONFIG={path}: cannot read it ({type(exc).__name__})"
                 ) from None
+
+    def secrets(self) -> list[str]:
+        """Every secret held, longest first (so no shorter one splits a longer one)."""
+        found = {s for credential in self._credentials.values() for s in credential.secrets()}
+        return sorted(found, key=len, reverse=True)
 
     def get(self, registry: str) -> Credential | None:
         if self._path:
@@ -178,6 +234,10 @@ class TokenCache:
         with self._lock:
             self._tokens.pop(key, None)
 
+    def tokens(self) -> list[str]:
+        with self._lock:
+            return [token for _, token in self._tokens.values()]
+
 
 class Authenticator:
     """Answers 401 challenges and remembers, per registry, how to authorise the next request."""
@@ -190,6 +250,13 @@ class Authenticator:
         self._cache = cache or TokenCache()
         self._known: dict[str, Challenge] = {}  # registry → its last challenge
         self._lock = threading.Lock()
+
+    def redact(self, text: str) -> str:
+        """Registry text without any credential or token we hold, nor anything shaped like one."""
+        for secret in (*self._credentials.secrets(), *self._cache.tokens()):
+            if len(secret) >= 4:
+                text = text.replace(secret, REDACTED)
+        return _CREDENTIAL_SHAPES.sub(REDACTED, text)
 
     def cached_header(self, registry: str, repository: str) -> str | None:
         """An Authorization value to send up front, so a known registry costs no 401."""
@@ -239,10 +306,13 @@ class Authenticator:
         realm, service, scope, _ = key
         query = ([("service", service)] if service else []) + [("scope", scope)]
         credential = self._credentials.get(registry)
-        headers = {"Authorization": credential.basic_header()} if credential else {}
-        reply = self._transport.request(
-            "GET", _with_query(realm, query), registry=registry, headers=headers
-        )
+        if credential is not None and credential.identity_token:
+            reply = self._refresh_grant(registry, realm, service, scope, credential)
+        else:
+            headers = {"Authorization": credential.basic_header()} if credential else {}
+            reply = self._transport.request(
+                "GET", _with_query(realm, query), registry=registry, headers=headers
+            )
         who = "the configured credentials" if credential else "anonymous access"
         if reply.status in (401, 403):
             raise RegistryAuthError(f"{registry}: the token service refused {who} ({reply.status})")
@@ -252,9 +322,25 @@ class Authenticator:
         self._cache.put(key, token, lifetime)
         return token
 
+    def _refresh_grant(
+        self, registry: str, realm: str, service: str, scope: str, credential: Credential
+    ) -> Reply:
+        """POST the OAuth2 refresh-token grant (distribution token spec, as ACR wants it)."""
+        form = {
+            "grant_type": "refresh_token",
+            "service": service,
+            "scope": scope,
+            "client_id": TOKEN_CLIENT_ID,
+            "refresh_token": credential.identity_token or "",
+        }
+        return self._transport.request("POST", realm, registry=registry, data=form)
+
 
 def _with_query(url: str, extra: list[tuple[str, str]]) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url[:8192])
+    except ValueError:
+        raise RegistryUnavailable("the registry named a token realm that does not parse") from None
     query = urlencode(parse_qsl(parts.query) + extra, safe=":/")
     return urlunsplit(parts._replace(query=query))
 
@@ -265,10 +351,10 @@ def _token_from(reply: Reply, registry: str) -> tuple[str, float]:
         doc = json.loads(reply.body)
         token = doc.get("token") or doc.get("access_token")
         lifetime = doc.get("expires_in") or DEFAULT_TOKEN_LIFETIME
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         token, lifetime = None, 0
     if not isinstance(token, str) or not _HEADER_SAFE.fullmatch(token):
         raise RegistryUnavailable(f"{registry}: the token service did not answer with a token")
-    if not isinstance(lifetime, int | float) or lifetime <= 0:
+    if not isinstance(lifetime, int | float) or not lifetime > 0:  # NaN is not > 0 either
         lifetime = DEFAULT_TOKEN_LIFETIME
-    return token, float(lifetime)
+    return token, float(min(lifetime, MAX_TOKEN_LIFETIME))

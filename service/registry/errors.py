@@ -41,3 +41,10 @@ class UnsupportedManifest(RegistryUnavailable):
 
 class RegistryTimeout(RegistryError):
     """The registry did not answer in time."""
+
+
+def not_allowed(registry: str) -> RegistryNotAllowed:
+    """The one refusal for a registry that is not on the lists."""
+    return RegistryNotAllowed(
+        f"registry {registry} is not in the allow-list (WINCOMPAT_ALLOWED_REGISTRIES)"
+    )

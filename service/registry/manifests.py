@@ -128,7 +128,10 @@ def _load_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise RegistryUnavailable(f"not a valid {what}: body is not JSON ({exc})") from None
+        reason = str(exc)[:200]
+        raise RegistryUnavailable(f"not a valid {what}: body is not JSON ({reason})") from None
+    except RecursionError:
+        raise RegistryUnavailable(f"not a valid {what}: JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise RegistryUnavailable(f"not a valid {what}: expected a JSON object")
     return doc

@@ -1,8 +1,10 @@
 """One bounded HTTP exchange with a registry: guard, timeouts, size cap, retries, redirects.
 
-Every request passes the guard first (every redirect hop too), is sent with
-`timeout=(t, t)`, and has its body read in small pieces under a size cap and a wall-clock
-deadline. Connection failures and 5xx are retried a few times; 429 honours a short Retry-After.
+Every request passes the guard first (every redirect hop too) and is sent to the URL the guard
+parsed, connected to the address it checked. Each exchange has a total deadline (headers and
+body: the registry timeout, or what is left of the question's budget), and its body is read in
+small pieces under a size cap. Connection failures and 5xx are retried a few times; 429 honours
+a short Retry-After. Time comes from an injected clock and sleep.
 """
 
 from __future__ import annotations
@@ -15,19 +17,20 @@ import random
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
 from service import logs, metrics
 from service.config import Config
+from service.registry import budget
 from service.registry.errors import RegistryRateLimited, RegistryTimeout, RegistryUnavailable
-from service.registry.guard import Guard
+from service.registry.guard import Guard, Target, refuse_ambiguous
+from service.registry.pinning import PinnedAdapter, Watch, exchange
 
 log = logs.logger("registry")
 
@@ -37,7 +40,9 @@ POOL_SIZE = 32  # connections kept per host: enough for gunicorn's threaded work
 BACKOFF_BASE = 0.1
 BACKOFF_MAX = 2.0
 READ_CHUNK = 16 * 1024
+RETRY_AFTER_CAP = 86_400.0  # longer waits are as good as "not now"
 _PRINTABLE = re.compile(r"[^\x20-\x7e]+")
+_ASCII_DIGITS = re.compile(r"[0-9]{1,18}")  # str.isdigit() accepts "²", which int() refuses
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ def new_session(pool_size: int = POOL_SIZE) -> requests.Session:
     session.trust_env = False
     # Manifests are small; compressed bodies would only let a tiny reply inflate in memory.
     session.headers.update({"Accept-Encoding": "identity", "User-Agent": "wincompat"})
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = PinnedAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     if bundle := os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE"):
@@ -85,8 +90,8 @@ def registry_errors(body: bytes) -> list[tuple[str, str]]:
     """(code, message) pairs of a distribution error body; [] when it is not one."""
     try:
         errors = json.loads(body).get("errors")
-        return [(str(e.get("code", "")), str(e.get("message", ""))) for e in errors]
-    except (ValueError, AttributeError, TypeError):
+        return [(str(e.get("code", ""))[:100], str(e.get("message", ""))[:1000]) for e in errors]
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return []
 
 
@@ -99,99 +104,180 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     """Seconds from `Retry-After`: delta-seconds or an HTTP date; None if absent or junk."""
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+    value = value.strip()[:100]
+    if value.isascii() and value.isdigit():
+        return min(RETRY_AFTER_CAP, float(value[:12]))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delta = (when - (now or datetime.now(UTC))).total_seconds()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(RETRY_AFTER_CAP, max(0.0, delta))
+
+
+Clock = Callable[[], float]
 
 
 class Transport:
-    def __init__(self, config: Config, session: requests.Session, guard: Guard) -> None:
+    def __init__(
+        self,
+        config: Config,
+        session: requests.Session,
+        guard: Guard,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._config = config
         self._session = session
         self._guard = guard
+        self._clock = clock
+        self._sleep = sleep
 
     def request(
-        self, method: str, url: str, *, registry: str, headers: Mapping[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        registry: str,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send, following redirects by hand so the guard sees each hop."""
         headers = dict(headers or {})
+        target = self._guard.check_url(url, registry)
         for _ in range(MAX_REDIRECTS + 1):
-            self._guard.check_url(url, registry)
-            reply = self._with_retries(method, url, headers)
+            reply = self._with_retries(method, target, headers, registry, data)
             location = reply.headers.get("Location")
             if reply.status not in REDIRECT_STATUSES or not location:
                 return reply
-            target = urljoin(url, location)
-            if urlsplit(target).netloc.lower() != urlsplit(url).netloc.lower():
+            refuse_ambiguous(location)  # before urljoin, which silently drops tabs and newlines
+            try:
+                joined = urljoin(target.url, location[:8192])
+            except ValueError:
+                raise RegistryUnavailable(
+                    f"{registry} redirected to a URL that does not parse"
+                ) from None
+            hop = self._guard.check_url(joined, registry)
+            if hop.netloc != target.netloc:
                 headers.pop("Authorization", None)  # credentials stay with their host
             if reply.status == 303 and method != "HEAD":
-                method = "GET"
-            url = target
+                method, data = "GET", None
+            target = hop
         raise RegistryUnavailable(f"{registry}: more than {MAX_REDIRECTS} redirects")
 
-    def _with_retries(self, method: str, url: str, headers: Mapping[str, str]) -> Reply:
+    def _with_retries(
+        self,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str],
+        registry: str,
+        data: Mapping[str, str] | None,
+    ) -> Reply:
         attempt, waited_for_429 = 0, False
         while True:
             try:
-                reply = self._send(method, url, headers)
+                reply = self._send(method, target, headers, registry, data)
             except _ConnectionFailed as exc:
                 if attempt >= self._config.registry_retries:
                     raise RegistryUnavailable(str(exc)) from None
             else:
                 if reply.status == 429:
                     delay = parse_retry_after(reply.headers.get("Retry-After"))
-                    if waited_for_429 or delay is None or delay > self._config.retry_after_max:
+                    if (
+                        waited_for_429
+                        or delay is None
+                        or delay > self._config.retry_after_max
+                        or delay >= budget.remaining()
+                    ):
                         raise _rate_limited(reply, delay)
-                    time.sleep(delay)
+                    self._sleep(delay)
                     waited_for_429 = True
                     continue
                 if reply.status < 500 or attempt >= self._config.registry_retries:
                     return reply
-            time.sleep(min(BACKOFF_MAX, BACKOFF_BASE * 2**attempt) * random.uniform(0.5, 1.0))
+            pause = min(BACKOFF_MAX, BACKOFF_BASE * 2**attempt) * random.uniform(0.5, 1.0)
+            if pause >= budget.remaining():
+                raise RegistryTimeout(f"{registry}: the question ran out of time")
+            self._sleep(pause)
             attempt += 1
 
-    def _send(self, method: str, url: str, headers: Mapping[str, str]) -> Reply:
-        parts = urlsplit(url)
-        host, start, status = parts.netloc.lower(), time.monotonic(), "error"
+    def _send(
+        self,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str],
+        registry: str,
+        data: Mapping[str, str] | None,
+    ) -> Reply:
+        start, status = self._clock(), "error"
         try:
-            reply = self._exchange(method, url, headers, start)
+            reply = self._exchange(method, target, headers, data)
             status = str(reply.status)
             return reply
         except RegistryTimeout:
             status = "timeout"
             raise
         finally:
-            elapsed = time.monotonic() - start
-            metrics.REGISTRY_REQUESTS.labels(registry=host, status=status).inc()
-            metrics.REGISTRY_LATENCY.labels(registry=host).observe(elapsed)
+            elapsed = self._clock() - start
+            # Labels take the registry's normalised name only: hosts in URLs are unbounded.
+            metrics.REGISTRY_REQUESTS.labels(registry=registry, status=status).inc()
+            metrics.REGISTRY_LATENCY.labels(registry=registry).observe(elapsed)
             # Path only: queries may carry signed CDN tokens; headers are never logged.
-            ms = elapsed * 1000
-            log.info("%s %s %s -> %s in %.0f ms", method, host, parts.path[:200], status, ms)
+            parts = urllib3.util.parse_url(target.url)
+            path, ms = parts.path or "/", elapsed * 1000
+            log.info("%s %s %s -> %s in %.0f ms", method, parts.netloc, path[:200], status, ms)
 
-    def _exchange(self, method: str, url: str, headers: Mapping[str, str], start: float) -> Reply:
-        timeout = self._config.registry_timeout
-        host = urlsplit(url).netloc
+    def _exchange(
+        self,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str],
+        data: Mapping[str, str] | None,
+    ) -> Reply:
+        seconds = min(self._config.registry_timeout, budget.remaining())
+        host = target.host
+        if seconds <= 0:
+            raise RegistryTimeout(f"{host}: the question ran out of time")
+        watch = Watch(seconds)
+        pin = None if target.address is None else (target.host, target.port, target.address)
+        try:
+            with exchange(pin, watch):
+                return self._exchange_within(method, target, headers, data, watch, seconds)
+        finally:
+            watch.cancel()
+
+    def _exchange_within(
+        self,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str],
+        data: Mapping[str, str] | None,
+        watch: Watch,
+        seconds: float,
+    ) -> Reply:
+        host = target.host
         try:
             response = self._session.request(
                 method,
-                url,
+                target.url,
                 headers=headers,
-                timeout=(timeout, timeout),
+                data=data,
+                timeout=(seconds, seconds),
                 stream=True,
                 allow_redirects=False,
-                proxies=self._proxies(url),
+                proxies=self._proxies(target.url),
             )
         except requests.Timeout:
-            raise RegistryTimeout(f"{host} did not answer within {timeout:g} s") from None
+            raise RegistryTimeout(f"{host} did not answer within {seconds:g} s") from None
         except requests.RequestException as exc:
+            if watch.fired:
+                raise RegistryTimeout(f"{host} did not answer within {seconds:g} s") from None
             raise _ConnectionFailed(f"cannot reach {host}: {_reason(exc)}") from None
+        except (ValueError, UnicodeError):  # requests parses Location even when not following
+            raise RegistryUnavailable(f"{host} sent an answer that does not parse") from None
         try:
             if method == "HEAD":
                 body = b""
@@ -199,16 +285,20 @@ class Transport:
             elif response.status_code in REDIRECT_STATUSES:
                 body = b""  # not worth draining; the connection is dropped
             else:
-                body = self._read(response, host, start + timeout)
+                body = self._read(response, host, watch)
         finally:
             response.close()
-        return Reply(response.status_code, response.headers, body, url)
+        if watch.fired:  # the deadline cut the exchange short, even if it looked complete
+            raise RegistryTimeout(f"{host} did not finish its answer within {seconds:g} s")
+        return Reply(response.status_code, response.headers, body, target.url)
 
-    def _read(self, response: requests.Response, host: str, deadline: float) -> bytes:
-        """The body, cut off past the size cap or the wall-clock deadline."""
+    def _read(self, response: requests.Response, host: str, watch: Watch) -> bytes:
+        """The body, cut off past the size cap; the watch ends it at the deadline."""
         cap = self._config.max_manifest_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > cap:
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared and not _ASCII_DIGITS.fullmatch(declared):
+            raise RegistryUnavailable(f"{host} sent an invalid Content-Length")
+        if declared and int(declared) > cap:
             raise RegistryUnavailable(f"{host} sent {declared} bytes; the limit is {cap}")
         chunks: list[bytes] = []
         size = 0
@@ -217,13 +307,13 @@ class Transport:
                 size += len(chunk)
                 if size > cap:
                     raise RegistryUnavailable(f"{host} sent more than {cap} bytes; cut off")
-                if time.monotonic() > deadline:
-                    raise RegistryTimeout(f"{host} did not finish its answer in time")
                 chunks.append(chunk)
             response.raw.release_conn()  # read to the end: back to the pool
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
             raise RegistryTimeout(f"{host} stopped sending its answer") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if watch.fired:
+                raise RegistryTimeout(f"{host} did not finish its answer in time") from None
             raise _ConnectionFailed(f"{host} broke off its answer: {_reason(exc)}") from None
         return b"".join(chunks)
 
@@ -235,8 +325,8 @@ class Transport:
 
 
 def _rate_limited(reply: Reply, delay: float | None) -> RegistryRateLimited:
-    host = urlsplit(reply.url).netloc
-    messages = "; ".join(safe_text(m or c) for c, m in registry_errors(reply.body))
+    host = urllib3.util.parse_url(reply.url).netloc
+    messages = "; ".join(safe_text(m or c) for c, m in registry_errors(reply.body)[:5])
     limit = reply.headers.get("ratelimit-remaining") or reply.headers.get("x-ratelimit-remaining")
     detail = f"{host} is rate-limiting us (429)"
     if messages:
