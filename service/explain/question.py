@@ -209,7 +209,9 @@ def _judge(question: dict, registry: Registry) -> Judged:
     return Judged(answer.assessment, answer, None)
 
 
-def _judged(q, found, host: HostFound | None, ref, registry: Registry) -> Judged:
+def _judged(
+    q: Question, found: dict, host: HostFound | None, ref: ImageReference | None, registry: Registry
+) -> Judged:
     asked = {"arch": str(found.get("arch", "amd64"))}
     if q.host_type:
         asked["host_type"] = q.host_type
