@@ -12,7 +12,18 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from service import logs, metrics
-from service.api import access, advice, bounds, check, compat, fleet, meta, problem_pages, problems
+from service.api import (
+    access,
+    advice,
+    bounds,
+    check,
+    compat,
+    explain,
+    fleet,
+    meta,
+    problem_pages,
+    problems,
+)
 from service.api import known_problems as known_problems_api
 from service.api.answers import AnswerCache
 from service.api.conventions import close_after_413
@@ -32,6 +43,7 @@ BLUEPRINTS = (
     fleet.blp,
     advice.blp,
     check.blp,
+    explain.blp,
 )
 # A 64 KiB host paste, JSON-escaped (newlines and tabs double), with room for the rest.
 MAX_BODY = 160 * 1024
@@ -113,6 +125,7 @@ def create_app(
     app.before_request(_start)
     access.init_app(app, config)  # bearer tokens (optional) and the per-client cold limit
     limits = dict.fromkeys(fleet.LARGE_BODY_PATHS, fleet.MAX_BODY)  # node lists, matrices
+    limits[explain.PATH] = explain.BODY_LIMIT  # pastes, escaped in JSON, and a nodes list
     bounds.init_app(app, limit=MAX_BODY, timeout=config.body_timeout, limits=limits)
     app.wsgi_app = close_after_413(app.wsgi_app)  # outermost: every 413 closes the connection
     app.after_request(_finish)
