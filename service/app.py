@@ -14,8 +14,11 @@ from flask_smorest import Api
 from service import logs, metrics
 from service.api import (
     access,
+    advice,
     bounds,
+    check,
     compat,
+    explain,
     fleet,
     meta,
     problem_pages,
@@ -41,6 +44,9 @@ BLUEPRINTS = (
     problem_pages.blp,
     known_problems_api.blp,
     fleet.blp,
+    advice.blp,
+    check.blp,
+    explain.blp,
     web.blp,
 )
 # A 64 KiB host paste, JSON-escaped (newlines and tabs double), with room for the rest.
@@ -125,6 +131,7 @@ def create_app(
     app.before_request(_start)
     access.init_app(app, config)  # bearer tokens (optional) and the per-client cold limit
     limits = dict.fromkeys(fleet.LARGE_BODY_PATHS, fleet.MAX_BODY)  # node lists, matrices
+    limits[explain.PATH] = explain.BODY_LIMIT  # pastes, escaped in JSON, and a nodes list
     bounds.init_app(app, limit=MAX_BODY, timeout=config.body_timeout, limits=limits)
     app.wsgi_app = close_after_413(app.wsgi_app)  # outermost: every 413 closes the connection
     app.after_request(_finish)

@@ -159,6 +159,12 @@ def problem_docs(*, text: bool = False, json_body: bool = False) -> dict:
                 entry["content"].setdefault("text/plain", line)
             entry["content"]["application/problem+json"]["examples"][kind] = {"value": example}
     if json_body:
+        responses["413"] = {
+            "description": "Content Too Large: the body is over this endpoint's limit",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
         responses["415"] = {
             "description": "Unsupported Media Type: the body must be JSON",
             "content": {

@@ -4,6 +4,7 @@ Keys (the prefix is the metrics `kind`):
   tag:<reference>                       -> digest the tag points to, fresh for tag_ttl
   digest:<registry>/<repository>@<dgst> -> the ResolvedImage (immutable; LRU-evicted)
   negative:<reference>                  -> ImageNotFound detail, fresh for negative_ttl
+  tags:<registry>/<repository>          -> the repository's tag list, fresh for tag_ttl
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class ImageSource(Protocol):
 
     def resolve_digest(self, ref: Any) -> str: ...
     def fetch_image(self, ref: Any, digest: str) -> ResolvedImage: ...
+    def list_tags(self, ref: Any) -> Any: ...  # service.registry.tags.TagList
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,41 @@ class Resolver:
         )
         return Resolution(self._as_asked(ref, image), "stale", age, 0, (warning,))
 
+    # -- tag lists (advice) -----------------------------------------------------------------
+
+    def tags(self, ref: Reference) -> TagListing:
+        """The repository's tags, cached like a tag (tag_ttl; stale while the registry fails)."""
+        key = f"tags:{ref.registry}/{ref.repository}"
+        seen = self._cache.get(key)
+        now = self._clock()
+        if seen is not None and seen.fresh(now):
+            return _listing(seen, "hit", now)
+
+        missing = self._cache.get(f"negative:{key}")
+        if missing is not None and missing.fresh(now):
+            raise ImageNotFound(str(missing.value))  # a typo cannot hammer the registry
+
+        def fetch() -> CacheEntry:
+            stored = self._cache.get(key)  # another replica's turn may have stored it
+            if stored is not None and stored.fresh(self._clock()):
+                return stored
+            try:
+                found = self._client.list_tags(ref)
+            except ImageNotFound as exc:
+                if self._config.negative_ttl > 0:
+                    self._cache.set(f"negative:{key}", exc.detail, ttl=self._config.negative_ttl)
+                raise
+            value = {"tags": list(found.tags), "truncated": found.truncated}
+            ttl, keep = self._config.tag_ttl, max(self._config.tag_ttl, self._config.stale_ttl)
+            return self._cache.set(key, value, ttl=ttl, keep=keep)
+
+        try:
+            return _listing(self._flights.do(key, fetch), "miss", now)
+        except STALE_IF:
+            if seen is None or seen.age(now) >= self._config.stale_ttl:
+                raise
+            return _listing(seen, "stale", now)
+
     # -- digest references ------------------------------------------------------------------
 
     def _by_digest(self, ref: Reference) -> Resolution:
@@ -273,6 +310,20 @@ class Resolver:
         if image.reference == reference:
             return image
         return dataclasses.replace(image, reference=reference)
+
+
+@dataclass(frozen=True)
+class TagListing:
+    tags: tuple[str, ...]
+    truncated: bool
+    cache_status: str  # "hit" | "miss" | "stale"
+    age_seconds: int
+
+
+def _listing(entry: CacheEntry, status: str, now: float) -> TagListing:
+    value = entry.value
+    age = 0 if status == "miss" else int(entry.age(now))
+    return TagListing(tuple(value["tags"]), bool(value["truncated"]), status, age)
 
 
 def _digest_key(ref: Reference, digest: str) -> str:

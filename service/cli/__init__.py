@@ -8,11 +8,21 @@ import argparse
 from importlib import metadata
 from types import ModuleType
 
-from service.cli import check, matrix, mcp, nodes, openapi, serve
+from service.cli import advise, check, check_files, explain, matrix, mcp, nodes, openapi, serve
 from service.cli.common import EXIT_ERROR
 
 # One line per command; a new command adds its module here.
-COMMANDS: tuple[ModuleType, ...] = (serve, check, openapi, nodes, matrix, mcp)
+COMMANDS: tuple[ModuleType, ...] = (
+    serve,
+    check,
+    openapi,
+    nodes,
+    matrix,
+    advise,
+    check_files,
+    explain,
+    mcp,
+)
 
 
 EPILOG = """examples:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from service.advice.spelling import retarget_tag, split_family
 from service.compat import catalog, repositories
 from service.compat.catalog import CLIENT, LTSC2019, SERVER
 from service.compat.rules import (
@@ -96,9 +97,17 @@ def _family_tag(target: BaseTag, repository: str) -> tuple[str, str, str]:
 
 
 def _rebuild(target: BaseTag, repository: str) -> Remedy:
+    preview = " (process isolation as a preview)" if target.verdict is Verdict.PREVIEW else ""
+    name, image_tag = split_family(repository)
+    if image_tag is not None:
+        # A suffixed family (`…/aspnet:4.8-windowsservercore-ltsc2019`): the target carried
+        # into the image's own family, spelled as published (advice/spelling.py).
+        tag = retarget_tag(image_tag, target.tag, name)
+        image = f"{name}:{tag}"
+        fields = {"tag": tag, "base_image": image, "process": target.verdict.value}
+        return Remedy("rebuild", f"FROM {image}{preview}", fields)
     base, tag, note = _family_tag(target, repository)
     image = f"{base}:{tag}"
-    preview = " (process isolation as a preview)" if target.verdict is Verdict.PREVIEW else ""
     fields = {"tag": tag, "base_image": image, "process": target.verdict.value}
     if repositories.is_base(repository):
         return Remedy("rebuild", f"FROM {image}{preview}{note}", fields)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from service.advice.spelling import family_repository
 from service.compat import catalog
 from service.compat.assessment import Assessment
 from service.compat.hosts import host_from_text, parse_image_version
@@ -149,9 +150,11 @@ def _version_answer(
 
 
 def repository_of(ref: ImageReference) -> str:
-    """The image's own repository: rebuild advice keeps its family, or says to put the base
-    tag under its own FROM when it is not one of Microsoft's base repositories."""
-    return f"{ref.registry}/{ref.repository}"
+    """The image's own repository: rebuild advice keeps its family (`…:4.8-…-ltsc2019` stays
+    in it), or says to put the base tag under its own FROM when it is not one of Microsoft's
+    base repositories."""
+    name = f"{ref.registry}/{ref.repository}"
+    return family_repository(name, ref.tag) or name
 
 
 def _image_answer(

@@ -39,9 +39,11 @@ from service.registry.manifests import (
     verify_digest,
 )
 from service.registry.reference import DOCKER_HUB, ImageReference, is_valid_digest
+from service.registry.tags import TagBounds, TagList, list_tags
 from service.registry.transport import Reply, Transport, registry_errors, safe_text, shared_session
 
 _UNKNOWN = object()
+DEFAULT_TAG_BOUNDS = TagBounds()
 
 NOT_FOUND_CODES = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN", "BLOB_UNKNOWN"})
 # An index of 10,000 Windows entries without os.version must not cost 20,000 requests: at most
@@ -75,8 +77,10 @@ class RegistryClient:
         *,
         guard: Guard | None = None,
         transport: Transport | None = None,
+        tag_bounds: TagBounds = DEFAULT_TAG_BOUNDS,
     ) -> None:
         self._config = config
+        self._tag_bounds = tag_bounds
         self._guard = guard or Guard(config)
         self._transport = transport or Transport(config, session or shared_session(), self._guard)
         self._auth = Authenticator(CredentialStore(config.docker_config), self._transport)
@@ -169,6 +173,16 @@ class RegistryClient:
             while len(self._learned) > LEARNED_MAX:
                 self._learned.popitem(last=False)
         return version
+
+    def list_tags(self, ref: ImageReference) -> TagList:
+        """Every tag of the repository (bounded), following Link pagination."""
+        b = self._tag_bounds
+
+        def page(path: str) -> tuple[bytes, dict[str, str]]:
+            reply = self._get(ref, "GET", path, "application/json")
+            return reply.body, {"Link": reply.headers.get("Link", "")}
+
+        return list_tags(page, page_size=b.page_size, max_tags=b.max_tags, max_pages=b.max_pages)
 
     def _manifest(self, ref: ImageReference, digest: str) -> tuple[bytes, str | None]:
         reply = self._get(ref, "GET", f"manifests/{digest}", MANIFEST_ACCEPT)

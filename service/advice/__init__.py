@@ -1,0 +1,1 @@
+"""Advice: which base tag to build on, from the repository's own tag list (advice.md)."""

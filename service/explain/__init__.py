@@ -1,0 +1,1 @@
+"""POST /explain: what failed, why, and the fix, from what people paste (explain.md)."""
