@@ -21,9 +21,12 @@ from service.config import Config
 from service.mcp.backends import InProcess
 from service.mcp.server import build_server
 
+# No registry may be contacted: every image question is refused before any I/O.
+OFFLINE = Config(allowed_registries=(), insecure_registries=())
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = {"image_version": "10.0.17763.5329", "host": "10.0.20348.2700"}
-TOOLS = {"check_compat", "check_nodes"}  # the tools whose endpoints exist in this build
+TOOLS = {"check_compat", "check_nodes", "advise_base_tag", "explain_failure"}
 
 
 async def _session(server, calls):
@@ -73,7 +76,7 @@ def test_http_with_url_against_a_running_service(wincompat_url):
 
 @pytest.fixture(scope="module")
 def in_memory():
-    return build_server(InProcess(create_app(Config())))
+    return build_server(InProcess(create_app(OFFLINE)))
 
 
 def test_tool_schema_has_the_api_fields(in_memory):
@@ -138,3 +141,24 @@ def test_check_nodes_reads_a_pasted_cluster(in_memory):
     assert 'node.kubernetes.io/windows-build: "10.0.17763"' in answer["kubernetes"]["yaml"]
     assert answer["summary"].startswith("Runs on 1 of 5 Windows nodes")
     assert bad.is_error and bad.content[0].text
+
+
+HCS_PASTE = (
+    "docker: Error response from daemon: hcs::CreateComputeSystem 0123: The container operating "
+    "system does not match the host operating system. (0xc0370101)"
+)
+
+
+def test_explain_failure_and_advise_base_tag(in_memory):
+    _, (explained, judged, advice) = _ask(
+        in_memory,
+        ("explain_failure", {"text": HCS_PASTE}),
+        ("explain_failure", {"text": HCS_PASTE, "host": "10.0.20348.2700", "image": "x/y:1"}),
+        ("advise_base_tag", {"repository": "example.com/windows/servercore", "hosts": ["1809"]}),
+    )
+    assert not explained.is_error, explained.content
+    found = explained.structured_content
+    assert found["found"]["error"] == "0xc0370101" and set(found["needs"]) == {"host", "image"}
+    assert "0xc0370101" in found["summary"]
+    assert not judged.is_error and "host" not in judged.structured_content["needs"]
+    assert advice.is_error and "allow-list" in advice.content[0].text

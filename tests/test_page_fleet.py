@@ -12,12 +12,15 @@ from service.api.web import cell_words
 from service.app import create_app
 from service.config import Config
 
+# No registry may be contacted: every image question is refused before any I/O.
+OFFLINE = Config(allowed_registries=(), insecure_registries=())
+
 NODES = Path(__file__).resolve().parent / "data" / "nodes"
 
 
 @pytest.fixture(scope="module")
 def client():
-    return create_app(Config()).test_client()
+    return create_app(OFFLINE).test_client()
 
 
 def _title(html: str) -> str:

@@ -7,10 +7,13 @@ import pytest
 from service.app import create_app
 from service.config import Config
 
+# No registry may be contacted: every image question is refused before any I/O.
+OFFLINE = Config(allowed_registries=(), insecure_registries=())
+
 
 @pytest.fixture(scope="module")
 def client():
-    return create_app(Config()).test_client()
+    return create_app(OFFLINE).test_client()
 
 
 CASES = [

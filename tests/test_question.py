@@ -8,6 +8,9 @@ from service.app import create_app
 from service.config import Config
 from service.pastes.question import MAX_QUESTION, Question, missing_sentence, read_question
 
+# No registry may be contacted: every image question is refused before any I/O.
+OFFLINE = Config(allowed_registries=(), insecure_registries=())
+
 SERVERCORE = "mcr.microsoft.com/windows/servercore"
 VER_2022 = "Microsoft Windows [Version 10.0.20348.2700]"
 
@@ -88,7 +91,7 @@ def test_a_long_question_is_cut_before_reading():
 
 @pytest.fixture(scope="module")
 def client():
-    return create_app(Config()).test_client()
+    return create_app(OFFLINE).test_client()
 
 
 def test_q_answers_like_the_fields(client):

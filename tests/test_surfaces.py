@@ -12,13 +12,16 @@ from service.app import create_app
 from service.config import Config
 from service.web import badge
 
+# No registry may be contacted: every image question is refused before any I/O.
+OFFLINE = Config(allowed_registries=(), insecure_registries=())
+
 SVG = "{http://www.w3.org/2000/svg}"
 PORTAL = "https://portal.example"
 
 
 @pytest.fixture(scope="module")
 def client():
-    return create_app(Config()).test_client()
+    return create_app(OFFLINE).test_client()
 
 
 BADGES = [

@@ -11,10 +11,13 @@ from service.api.toolschema import default_operation_id
 from service.app import create_app
 from service.config import Config
 
+# No registry may be contacted: every image question is refused before any I/O.
+OFFLINE = Config(allowed_registries=(), insecure_registries=())
+
 
 @pytest.fixture(scope="module")
 def spec():
-    return create_app(Config()).test_client().get("/openapi.json").json
+    return create_app(OFFLINE).test_client().get("/openapi.json").json
 
 
 def _operations(spec):

@@ -36,7 +36,20 @@ CHECK_NODES = (
     "node's verdicts, runs_on / fails_on, the nodeSelector or affinity YAML, Swarm "
     "constraints and a `summary` sentence. Give `image` or `image_version`, and `nodes`."
 )
+ADVISE_BASE_TAG = (
+    "Which base image tag should a Dockerfile build FROM for these hosts? Call it when someone "
+    "asks which tag of a repository (mcr.microsoft.com/windows/servercore, a .NET image, ...) "
+    "runs on their hosts, floating (ltsc2022) and pinned to a revision. Returns `floating`, "
+    "`pinned`, a `dockerfile` FROM line, the tags per host build and warnings."
+)
+EXPLAIN_FAILURE = (
+    "Why did this Windows container fail? Call it when someone pastes an error: `docker run` "
+    "output (HCS 0xc0370101 and friends), `docker service ps`, `kubectl describe pod`, kubelet "
+    "or containerd logs. Returns what the error means, what is missing to judge it, concrete "
+    "fixes and a `summary` to say as is. Add `host` and `image` when known."
+)
 MAX_NODES_TEXT = 4 * 1024 * 1024  # /compat/nodes reads at most 4 MiB
+MAX_PASTE = 256 * 1024  # /explain reads at most 256 KiB
 
 Image = Annotated[str | None, Field(max_length=MAX_IMAGE, description="An image reference")]
 ImageVersion = Annotated[
@@ -93,5 +106,28 @@ def build_server(backend: Backend) -> MCPServer:
             raise ToolError(f"The node list is larger than {MAX_NODES_TEXT} bytes.")
         fields = {"nodes": nodes, "image": image, "image_version": image_version}
         return _ask(backend, "POST", "/compat/nodes", fields | {"isolation": isolation})
+
+    @server.tool(name="advise_base_tag", description=ADVISE_BASE_TAG)
+    def advise_base_tag(
+        repository: Annotated[str, Field(max_length=MAX_IMAGE, description="A repository")],
+        hosts: Annotated[
+            list[Annotated[str, Field(max_length=MAX_HOST)]],
+            Field(min_length=1, max_length=100, description="Host versions, in any shape"),
+        ],
+        isolation: Literal["any", "process", "hyperv"] = "any",
+        arch: Literal["amd64", "arm64"] = "amd64",
+    ) -> dict[str, Any]:
+        fields = {"repository": repository, "hosts": hosts, "isolation": isolation, "arch": arch}
+        return _ask(backend, "POST", "/advice", fields)
+
+    @server.tool(name="explain_failure", description=EXPLAIN_FAILURE)
+    def explain_failure(
+        text: Annotated[str, Field(max_length=MAX_PASTE, description="The error as pasted")],
+        host: Host = None,
+        host_type: Literal["server", "client"] | None = None,
+        image: Image = None,
+    ) -> dict[str, Any]:
+        fields = {"text": text, "host": host, "host_type": host_type, "image": image}
+        return _ask(backend, "POST", "/explain", fields)
 
     return server
