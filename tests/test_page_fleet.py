@@ -1,5 +1,5 @@
-"""The page's fleet views: a cluster's pasted nodes and images x hosts, through the same
-functions as POST /compat/nodes and /compat/matrix (no registry: OS versions only)."""
+"""The page's other views: a cluster's pasted nodes, images x hosts and the explain box,
+through the same functions as POST /compat/nodes, /compat/matrix and /explain (no registry)."""
 
 from __future__ import annotations
 
@@ -65,10 +65,11 @@ def test_matrix_view_deep_link_and_errors(client):
 
 
 def test_every_view_links_the_others(client):
-    for view in ("", "?view=nodes", "?view=matrix"):
+    for view in ("", "?view=nodes", "?view=matrix", "?view=explain"):
         html = client.get(f"/{view}").get_data(as_text=True)
         assert html.count('aria-current="page"') == 1
-        assert 'href="/?view=nodes"' in html and 'href="/?view=matrix"' in html
+        for other in ("nodes", "matrix", "explain"):
+            assert f'href="/?view={other}"' in html
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,23 @@ def test_every_view_links_the_others(client):
 )
 def test_cell_words(cell, words):
     assert cell_words(cell)[1] == words
+
+
+HCS_PASTE = (
+    "docker: Error response from daemon: hcs::CreateComputeSystem 0123: The container operating "
+    "system does not match the host operating system. (0xc0370101)"
+)
+
+
+def test_explain_box_reads_a_pasted_error(client):
+    r = client.post("/?view=explain", data={"text": HCS_PASTE, "host": "10.0.20348.2700"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert _title(html).startswith("The container fails with HCS error 0xc0370101")
+    assert "<strong>0xc0370101</strong> (HCS_E_IMAGE_MISMATCH)" in html
+
+
+def test_explain_box_marks_a_bad_host(client):
+    r = client.post("/?view=explain", data={"text": HCS_PASTE, "host": "banana"})
+    assert r.status_code == 422
+    assert 'aria-describedby="host-error"' in r.get_data(as_text=True)

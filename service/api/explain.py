@@ -144,21 +144,28 @@ class Explain(MethodView):
         if isinstance(read, Response):
             return read
         fields, nodes = read
-        question = Question(
-            fields["text"], fields.get("host"), fields.get("host_type"), fields.get("image"), nodes
-        )
-        try:
-            answer = explain(question, _registry())
-        except TooManyNodes as exc:
-            return invalid("nodes", str(exc), status=413)
-        except NodePasteError as exc:
-            return invalid("nodes", str(exc))
-        except InvalidVersion as exc:
-            return invalid("host", str(exc))
-        except InvalidReference as exc:
-            return invalid("image", str(exc))
-        except ValueError as exc:
-            return invalid("host_type", str(exc))
+        answer = explain_answer(fields, nodes)
+        if isinstance(answer, Response):
+            return answer
         if _wants_text():
             return Response(_text(answer), mimetype=TEXT)
         return answer
+
+
+def explain_answer(fields: dict, nodes=None):
+    """The explanation of a read paste, or the problem response (the page asks here too)."""
+    question = Question(
+        fields["text"], fields.get("host"), fields.get("host_type"), fields.get("image"), nodes
+    )
+    try:
+        return explain(question, _registry())
+    except TooManyNodes as exc:
+        return invalid("nodes", str(exc), status=413)
+    except NodePasteError as exc:
+        return invalid("nodes", str(exc))
+    except InvalidVersion as exc:
+        return invalid("host", str(exc))
+    except InvalidReference as exc:
+        return invalid("image", str(exc))
+    except ValueError as exc:
+        return invalid("host_type", str(exc))

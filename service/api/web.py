@@ -9,7 +9,8 @@ import marshmallow as ma
 from flask import Response, render_template, request, url_for
 from flask_smorest import Blueprint
 
-from service.api import compat, fleet
+from service.api import compat, explain, fleet
+from service.api.explain_schemas import ExplainResponseSchema
 from service.api.fleet_schemas import (
     MatrixQuerySchema,
     MatrixResponseSchema,
@@ -42,10 +43,16 @@ blp = Blueprint(
 )
 
 FIELDS = ("q", "image", "image_version", "host", "host_type", "isolation")
-VIEWS = (("one", "One question"), ("nodes", "A cluster's nodes"), ("matrix", "Images and hosts"))
+VIEWS = (
+    ("one", "One question"),
+    ("nodes", "A cluster's nodes"),
+    ("matrix", "Images and hosts"),
+    ("explain", "Explain an error"),
+)
 FLEET_FIELDS = {
     "nodes": ("image", "image_version", "nodes", "isolation"),
     "matrix": ("images", "hosts", "isolation"),
+    "explain": ("text", "host", "host_type", "image"),
 }
 MODES = {"any": ("process", "hyperv"), "process": ("process",), "hyperv": ("hyperv",)}
 CHOICES = {
@@ -65,6 +72,8 @@ QUERY = CompatQuerySchema()
 ANSWER = CompatResponseSchema()
 NODES_QUERY, NODES_ANSWER = NodesQuerySchema(), NodesResponseSchema()
 MATRIX_QUERY, MATRIX_ANSWER = MatrixQuerySchema(), MatrixResponseSchema()
+EXPLAINED = ExplainResponseSchema()
+MAX_PASTE = 256 * 1024  # as /explain reads
 EXAMPLE = badge.svg(badge.Badge(badge.LABEL, "hyper-v only", badge.COLOURS["hyperv"], "hyperv"))
 
 
@@ -106,7 +115,7 @@ def page():
     view = request.args.get("view", "one")
     if view in FLEET_FIELDS:
         request.max_content_length = fleet.MAX_BODY  # a cluster's node list, as the API reads
-        return (_nodes_page if view == "nodes" else _matrix_page)()
+        return {"nodes": _nodes_page, "matrix": _matrix_page, "explain": _explain_page}[view]()
     return _one_page()
 
 
@@ -137,7 +146,8 @@ def _one_page():
 def _fleet_form(view: str) -> dict:
     source = request.form if request.method == "POST" else request.args
     form = {name: source.get(name, "").strip() for name in FLEET_FIELDS[view]}
-    form["isolation"] = form["isolation"] if form["isolation"] in MODES else "any"
+    if "isolation" in form:
+        form["isolation"] = form["isolation"] if form["isolation"] in MODES else "any"
     return form
 
 
@@ -277,3 +287,28 @@ def badge_svg():
     else:
         made = badge.for_answer(answer, MODES[isolation], label)
     return Response(badge.svg(made), mimetype="image/svg+xml", headers=headers)
+
+
+def _explain_page():
+    form = _fleet_form("explain")
+    answer = problem = None
+    if form["text"]:
+        if len(form["text"].encode()) > MAX_PASTE:
+            problem = {"detail": f"The paste is longer than {MAX_PASTE} bytes.", "status": 413}
+        else:
+            found = explain.explain_answer({k: v or None for k, v in form.items()})
+            if isinstance(found, Response):
+                problem = found.problem
+            else:
+                answer = EXPLAINED.dump(found)
+    html = render_template(
+        "explain.html",
+        view="explain",
+        form=form,
+        errors=(problem or {}).get("errors") or {},
+        problem=problem,
+        explained=answer,
+        **_common(),
+    )
+    status = 200 if problem is None else int(problem.get("status", 422))
+    return Response(html, status=status, mimetype="text/html")
