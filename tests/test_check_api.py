@@ -354,3 +354,30 @@ def test_a_bad_node_list_is_422_naming_the_path(client):
         "/check/dockerfile", json={"dockerfile": "FROM scratch\n", "nodes": {"items": 5}}
     )
     assert answer.status_code == 422 and "nodes.items" in answer.get_json()["errors"]
+
+
+def test_from_platform_picks_the_architecture_and_skips_linux_stages(client, registry):
+    # A list with an amd64 and an arm64 entry: --platform decides which one the stage uses.
+    from registry_harness import PlatformSpec
+
+    repo = registry.new_repo("windows/servercore")
+    registry.push_image(
+        repo,
+        "ltsc2022",
+        [
+            PlatformSpec(os_version=HOST_2022),
+            PlatformSpec(architecture="arm64", os_version="10.0.26100.1"),
+        ],
+    )
+    image = f"{registry.host}/{repo}:ltsc2022"
+    text = (
+        f"FROM --platform=linux/amd64 golang:1.22 AS tools\nFROM --platform=windows/arm64 {image}\n"
+    )
+    body = _post(client, "/check/dockerfile", text, HOST_2022).get_json()
+    tools, final = body["findings"]
+    assert tools["status"] == "skipped" and "built for linux" in tools["detail"]
+    # The arm64 entry (26100) is newer than the 20348 host: it fails, where amd64 would run.
+    assert final["status"] == "fails"
+    assert final["hosts"][0]["image_os_version"] == "10.0.26100.1"
+    plain = _post(client, "/check/dockerfile", f"FROM {image}\n", HOST_2022).get_json()
+    assert plain["status"] == "runs"

@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PURE = ("service.compat", "service.pastes", "service.questions")
-IO = ("flask", "requests", "redis", "werkzeug", "urllib3")
+# Every package but the doors (api, cli, web, mcp) and the I/O (registry, cache).
+PURE = (
+    "service.compat",
+    "service.pastes",
+    "service.questions",
+    "service.fleet",
+    "service.advice",
+    "service.explain",
+)
+IO = ("flask", "requests", "redis", "werkzeug", "urllib3", "marshmallow")
 
 
 def _modules(package: str) -> list[str]:

@@ -65,8 +65,11 @@ class Checker:
     build_isolation: str | None = None
     _seen: dict[str, Any] = field(default_factory=dict)
 
-    def image(self, text: str, targets: Sequence[Target], isolation: str) -> Finding:
-        """A Finding skeleton (line 0) for one image on these targets."""
+    def image(
+        self, text: str, targets: Sequence[Target], isolation: str, arch: str | None = None
+    ) -> Finding:
+        """A Finding skeleton (line 0) for one image on these targets; `arch` (from a
+        `--platform` or compose `platform:`) instead of each target's own."""
         try:
             ref = parse_reference(text)
         except InvalidReference as exc:
@@ -81,7 +84,7 @@ class Checker:
             return Finding(0, "", None, text, UNKNOWN, "no given host can run this workload")
         results, suggestion = [], None
         for target in targets:
-            chosen = select_platform(target.host, resolved.platforms, arch=target.arch)
+            chosen = select_platform(target.host, resolved.platforms, arch=arch or target.arch)
             a = chosen.assessment
             judged = {"process": a.process, "hyperv": a.hyperv}
             if isolation == "any":
@@ -147,6 +150,22 @@ def check_dockerfile(
     return Report("dockerfile", overall(findings), tuple(findings))
 
 
+def requested_platform(platform: str | None) -> tuple[str | None, str | None]:
+    """(os, arch) of `--platform=windows/arm64` or compose `platform:`; (None, None) if unset.
+    A variable left unexpanded (`$BUILDPLATFORM`) says nothing."""
+    if not platform or "$" in platform:
+        return None, None
+    parts = platform.lower().split("/")
+    return parts[0] or None, (parts[1] if len(parts) > 1 and parts[1] else None)
+
+
+def _not_windows(os_name: str | None, line: int, kind: str, name, image, decides: bool):
+    if os_name in (None, "windows"):
+        return None
+    detail = f"built for {os_name}, not Windows: not judged against Windows hosts"
+    return Finding(line, kind, name, image, SKIPPED, detail, decides)
+
+
 def _stage(checker: Checker, stages, stage, final: bool) -> Finding:
     role = "final stage" if final else "build stage (runs on the build host)"
     root = stage
@@ -163,7 +182,11 @@ def _stage(checker: Checker, stages, stage, final: bool) -> Finding:
         targets, isolation = checker.targets, checker.isolation
     else:
         targets, isolation = checker.build_targets, checker.build_isolation or checker.isolation
-    found = checker.image(root.image, targets, isolation)
+    os_name, arch = requested_platform(stage.platform)
+    skipped = _not_windows(os_name, stage.line, "from", name, stage.image, final)
+    if skipped:
+        return skipped
+    found = checker.image(root.image, targets, isolation, arch)
     via = f" (FROM {stage.image} -> {root.image})" if root is not stage else ""
     return replace(
         found,
@@ -198,7 +221,11 @@ def _service(checker: Checker, service: compose.Service, notes: list[str]) -> Fi
         detail = "constrained to Linux nodes: not judged"
         return Finding(line, "service", service.name, service.image, SKIPPED, detail, False)
     _unknown_note(notes, f"service {service.name}", admitted.unknown_keys)
-    found = checker.image(service.image, admitted.targets, checker.isolation)
+    os_name, arch = requested_platform(service.platform)
+    skipped = _not_windows(os_name, line, "service", service.name, service.image, False)
+    if skipped:
+        return skipped
+    found = checker.image(service.image, admitted.targets, checker.isolation, arch)
     where = _placement(service.constraints, admitted, checker.targets)
     return replace(
         found, line=line, kind="service", name=service.name, detail=f"{found.detail}{where}"

@@ -6,7 +6,14 @@ import argparse
 import json
 import sys
 
-from service.cli.common import EXIT_COMPATIBLE, EXIT_ERROR, EXIT_INCOMPATIBLE, problem_lines
+from service.cli.common import (
+    EXIT_COMPATIBLE,
+    EXIT_ERROR,
+    EXIT_INCOMPATIBLE,
+    add_arch,
+    add_isolation,
+    problem_lines,
+)
 
 NAME = "advise"
 HELP = "which tag of a repository to build on for these hosts"
@@ -16,15 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("repository", help="e.g. mcr.microsoft.com/windows/servercore")
     parser.add_argument("--host", action="append", default=[], help="a host version; repeat")
     parser.add_argument("--kb", help="a KB number to map to its revision")
-    parser.add_argument(
-        "--isolation",
-        choices=("process", "hyperv", "any"),
-        default="process",
-        help="the isolation the tag must run with on the hosts (default process)",
+    add_isolation(
+        parser, "process", "the isolation the tag must run with on the hosts (default process)"
     )
-    parser.add_argument(
-        "--arch", choices=("amd64", "arm64"), default="amd64", help="the hosts' architecture"
-    )
+    add_arch(parser)
     parser.add_argument("--json", action="store_true", help="print the whole JSON answer")
 
 

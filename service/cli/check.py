@@ -13,6 +13,8 @@ from service.cli.common import (
     EXIT_COMPATIBLE,
     EXIT_ERROR,
     EXIT_INCOMPATIBLE,
+    add_arch,
+    add_isolation,
     app_or_exit,
     config_or_exit,
     problem_lines,
@@ -52,13 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("server", "client"),
         help="server (the default) or client (Windows 10/11) for builds that are both",
     )
-    parser.add_argument(
-        "--arch", choices=("amd64", "arm64"), default="amd64", help="the host's architecture"
-    )
-    parser.add_argument(
-        "--isolation",
-        choices=("any", "process", "hyperv"),
-        default="any",
+    add_arch(parser, "host's")
+    add_isolation(
+        parser,
         help="the isolation modes you can use (default any); it decides the exit code. "
         "Kubernetes on AKS/EKS/GKE: process",
     )

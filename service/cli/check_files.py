@@ -9,7 +9,14 @@ import re
 import sys
 from pathlib import Path
 
-from service.cli.common import EXIT_COMPATIBLE, EXIT_ERROR, EXIT_INCOMPATIBLE, problem_lines
+from service.cli.common import (
+    EXIT_COMPATIBLE,
+    EXIT_ERROR,
+    EXIT_INCOMPATIBLE,
+    add_arch,
+    add_isolation,
+    problem_lines,
+)
 from service.pastes.yamltext import YamlError, load_all
 
 NAME = "check-files"
@@ -30,11 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="`kubectl get nodes -o json` or `docker node inspect` output to check against",
     )
-    parser.add_argument(
-        "--isolation",
-        choices=("process", "hyperv", "any"),
-        default="process",
-        help="the isolation the images must run with on the hosts (default process)",
+    add_isolation(
+        parser, "process", "the isolation the images must run with on the hosts (default process)"
     )
     parser.add_argument(
         "--build-host", action="append", default=[], help="where earlier Dockerfile stages run"
@@ -44,9 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("process", "hyperv", "any"),
         help="the isolation earlier Dockerfile stages run with on the build hosts",
     )
-    parser.add_argument(
-        "--arch", choices=("amd64", "arm64"), default="amd64", help="the hosts' architecture"
-    )
+    add_arch(parser)
     parser.add_argument(
         "--build-arg", action="append", default=[], help="KEY=VALUE for Dockerfiles"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import TYPE_CHECKING
 
@@ -41,3 +42,23 @@ def app_or_exit(config: Config) -> Flask | None:
     except (ConfigError, KnownProblemsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+
+
+ISOLATIONS = ("any", "process", "hyperv")
+ARCHES = ("amd64", "arm64")
+
+
+def add_isolation(parser: argparse.ArgumentParser, default: str = "any", help: str = "") -> None:
+    """--isolation: the modes the caller can use (api.md `isolation`)."""
+    parser.add_argument(
+        "--isolation",
+        choices=ISOLATIONS,
+        default=default,
+        help=help
+        or f"the isolation modes you can use (default {default}); Kubernetes on AKS/EKS/GKE: "
+        "process",
+    )
+
+
+def add_arch(parser: argparse.ArgumentParser, whose: str = "hosts'") -> None:
+    parser.add_argument("--arch", choices=ARCHES, default="amd64", help=f"the {whose} architecture")

@@ -6,7 +6,14 @@ import argparse
 import json
 import sys
 
-from service.cli.common import EXIT_COMPATIBLE, EXIT_ERROR, EXIT_INCOMPATIBLE, problem_lines
+from service.cli.common import (
+    EXIT_COMPATIBLE,
+    EXIT_ERROR,
+    EXIT_INCOMPATIBLE,
+    add_arch,
+    add_isolation,
+    problem_lines,
+)
 from service.compat.runtime_ids import RUNTIME_IDS
 
 NAME = "matrix"
@@ -19,15 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--image-version", action="append", default=[], help="an image's OS version"
     )
     parser.add_argument("--host", action="append", required=True, help="a host, in any shape")
-    parser.add_argument(
-        "--arch", choices=("amd64", "arm64"), default="amd64", help="the hosts' architecture"
-    )
-    parser.add_argument(
-        "--isolation",
-        choices=("any", "process", "hyperv"),
-        default="any",
-        help="the isolation modes you can use (default any); Kubernetes on AKS/EKS/GKE: process",
-    )
+    add_arch(parser)
+    add_isolation(parser)
     parser.add_argument(
         "--runtime",
         choices=RUNTIME_IDS,

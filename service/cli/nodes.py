@@ -6,7 +6,13 @@ import argparse
 import json
 import sys
 
-from service.cli.common import EXIT_COMPATIBLE, EXIT_ERROR, EXIT_INCOMPATIBLE, problem_lines
+from service.cli.common import (
+    EXIT_COMPATIBLE,
+    EXIT_ERROR,
+    EXIT_INCOMPATIBLE,
+    add_isolation,
+    problem_lines,
+)
 from service.compat.runtime_ids import RUNTIME_IDS
 
 NAME = "nodes"
@@ -18,12 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image", nargs="?", help="an image reference")
     parser.add_argument("file", nargs="?", default="-", help="the node list; - for stdin")
     parser.add_argument("--image-version", help="instead of IMAGE: the image's OS version")
-    parser.add_argument(
-        "--isolation",
-        choices=("any", "process", "hyperv"),
-        default="any",
-        help="the isolation modes you can use (default any); Kubernetes on AKS/EKS/GKE: process",
-    )
+    add_isolation(parser)
     parser.add_argument(
         "--runtime",
         choices=RUNTIME_IDS,

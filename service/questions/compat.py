@@ -17,6 +17,7 @@ from service.compat.rules import Host
 from service.compat.runtimes import Outcome
 from service.compat.selection import Entry, assess_version, select_platform
 from service.compat.versions import InvalidVersion, WindowsVersion
+from service.questions import published
 from service.registry.errors import not_allowed
 from service.registry.reference import ImageReference, InvalidReference, parse_reference
 
@@ -196,4 +197,5 @@ def _image_answer(
         tuple(PlatformFacts(e, e is chosen) for e in selection.entries),
     )
     cache = CacheFacts(resolution.cache_status, resolution.age_seconds)
-    return CompatAnswer(image, selection.assessment, cache, resolution.max_age, selection.runtimes)
+    assessment = published.checked(selection.assessment, resolver, allowed)
+    return CompatAnswer(image, assessment, cache, resolution.max_age, selection.runtimes)
