@@ -578,3 +578,54 @@ def test_cli_explain_with_a_nodes_file(registry, monkeypatch, capsys, tmp_path):
     assert main(["explain", "--nodes", str(nodes), "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["found"]["host"]["build"] == 16299 and body["needs"] == []
+
+
+def test_q_a_question_in_words_names_the_image_and_the_host(registry, client):
+    repo = registry.new_repo("windows/servercore")
+    registry.push_mcr_base(repo, "ltsc2019", "10.0.17763.5329")
+    image = f"{registry.host}/{repo}:ltsc2019"
+    q = (
+        f"docker run {image} fails with 'hcsshim::CreateComputeSystem: The container operating "
+        "system does not match the host operating system.' (0xc0370101) on Windows Server 2022"
+    )
+    got = client.get("/explain", query_string={"q": q})
+    assert got.status_code == 200, got.json
+    assert got.json["recognised"] and got.json["found"]["error"] == "0xc0370101"
+    assert got.json["compat"]["host"]["build"] == 20348  # the host read from the words
+    assert got.json["compat"]["image"]["reference"] == image
+    posted = client.post("/explain", json={"q": q}).json  # the same, but from the cache
+    assert (posted["summary"], posted["fixes"]) == (got.json["summary"], got.json["fixes"])
+    text = client.get("/explain", query_string={"q": q}, headers={"Accept": "text/plain"})
+    assert text.mimetype == "text/plain" and text.data.decode().startswith(got.json["summary"])
+
+
+@pytest.mark.parametrize(
+    ("q", "needle"),
+    [
+        ("why does my container not start?", "Name an image"),
+        ("will mcr.microsoft.com/windows/servercore:ltsc2019 run?", "Add the host"),
+    ],
+)
+def test_q_without_an_error_or_what_it_needs_is_one_sentence(client, q, needle):
+    answer = client.get("/explain", query_string={"q": q})
+    assert answer.status_code == 422
+    (message,) = answer.json["errors"]["q"]
+    assert message.startswith(needle) and message.count(". ") == 0
+
+
+def test_q_and_text_are_one_or_the_other(client):
+    both = client.post("/explain", json={"text": "0xc0370101", "q": "0xc0370101"})
+    neither = client.post("/explain", json={"host": "10.0.20348.1"})
+    assert both.status_code == neither.status_code == 422
+    assert client.get("/explain").status_code == 422
+
+
+def test_fixes_carry_only_their_own_fields(registry, client):
+    # A fix without an `update` key once came out as "<built-in method update of dict …>".
+    repo = registry.new_repo("windows/servercore")
+    registry.push_mcr_base(repo, "ltsc2019", "10.0.17763.5329")
+    image = f"{registry.host}/{repo}:ltsc2019"
+    body = explain(client, read("seed-docker-run.txt"), image=image, host="10.0.20348.2700")
+    for fix in body["fixes"]:
+        assert not any("built-in method" in str(v) for v in fix.values()), fix
+    assert all("update" not in f for f in body["fixes"] if f["action"] != "update-host")

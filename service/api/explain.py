@@ -24,6 +24,7 @@ from service.api.tool_examples import EXPLAIN_EXAMPLE, EXPLAIN_SUMMARY
 from service.compat.versions import InvalidVersion
 from service.explain.question import Question, Registry, explain
 from service.pastes.nodes import NodePasteError, TooManyNodes
+from service.pastes.question import missing_sentence, read_question
 from service.registry.reference import InvalidReference
 
 blp = Blueprint("explain", __name__, description="Explain a failure from what people paste")
@@ -89,7 +90,9 @@ def _read_question() -> tuple[dict, object] | Response:
             fields = REQUEST.load(body)
         except ValidationError as exc:
             return problem("invalid-request", "Invalid parameters.", errors=_messages(exc))
-        if len(fields["text"].encode()) > MAX_TEXT:
+        if bool(fields.get("text")) == bool(fields.get("q")):
+            return invalid("text", "Give exactly one of `text` (the paste) and `q` (a question).")
+        if len(fields.get("text", "").encode()) > MAX_TEXT:
             return _too_large()
         return fields, body.get("nodes")
     raw = request.get_data()
@@ -101,7 +104,19 @@ def _read_question() -> tuple[dict, object] | Response:
         fields = QUERY.load(request.args.to_dict())
     except ValidationError as exc:
         return problem("invalid-request", "Invalid parameters.", errors=_messages(exc))
+    fields.pop("q", None)  # the body is the paste
     return {**fields, "text": raw.decode("utf-8", errors="replace")}, None
+
+
+def _read_get() -> dict | Response:
+    """GET /explain?q=…: a question in words, as a chatbot relays it."""
+    try:
+        fields = QUERY.load(request.args.to_dict())
+    except ValidationError as exc:
+        return problem("invalid-request", "Invalid parameters.", errors=_messages(exc))
+    if not fields.get("q"):
+        return invalid("q", "Ask with q=: the error and, if you know them, the image and host.")
+    return fields
 
 
 def _messages(exc: ValidationError) -> dict[str, list[str]]:
@@ -144,21 +159,65 @@ class Explain(MethodView):
         if isinstance(read, Response):
             return read
         fields, nodes = read
-        answer = explain_answer(fields, nodes)
-        if isinstance(answer, Response):
-            return answer
-        if _wants_text():
-            return Response(_text(answer), mimetype=TEXT)
+        return _respond(explain_answer(fields, nodes))
+
+    @blp.response(200, ExplainResponseSchema)
+    @blp.doc(operationId="explainQuestion", **_docs())
+    def get(self):
+        """Explain a failure asked about in words
+
+        Call this when a person describes a failure in a sentence with the error in it ("my
+        pod fails with 0xc0370101 on Windows Server 2022, image mcr.microsoft.com/…"): `q` is
+        read as the paste, and the image and host it names fill `image` and `host` when they
+        are not given. A question with no error in it that lacks the image or the host gets a
+        one-sentence 422 saying what to add. `Accept: text/plain` returns the text answer."""
+        fields = _read_get()
+        if isinstance(fields, Response):
+            return fields
+        return _respond(explain_answer(fields))
+
+
+def _respond(answer):
+    if isinstance(answer, Response):
         return answer
+    if _wants_text():
+        return Response(_text(answer), mimetype=TEXT)
+    return answer
+
+
+def _from_words(fields: dict) -> dict:
+    """`q`: the question is the paste; the image and host it names fill what is not given."""
+    if not fields.get("q"):
+        return fields
+    named = read_question(fields["q"])
+    return {
+        **fields,
+        "text": fields["q"],
+        "host": fields.get("host") or named.host,
+        "image": fields.get("image") or named.image,
+    }
+
+
+def _unanswerable(fields: dict, answer: dict) -> Response | None:
+    """A question in words that carries no error shape and lacks the image or the host: one
+    sentence saying what to add (surfaces.md), not an empty explanation."""
+    if not fields.get("q") or answer["recognised"]:
+        return None
+    named = read_question(fields["q"])
+    if not named.missing:
+        return None
+    return invalid("q", missing_sentence(named))
 
 
 def explain_answer(fields: dict, nodes=None):
     """The explanation of a read paste, or the problem response (the page asks here too)."""
+    fields = _from_words(fields)
     question = Question(
         fields["text"], fields.get("host"), fields.get("host_type"), fields.get("image"), nodes
     )
     try:
-        return explain(question, _registry())
+        answer = explain(question, _registry())
+        return _unanswerable(fields, answer) or answer
     except TooManyNodes as exc:
         return invalid("nodes", str(exc), status=413)
     except NodePasteError as exc:

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from service.api.schemas import MAX_HOST, MAX_IMAGE, CompatResponseSchema
+from service.pastes.question import MAX_QUESTION
 
 MAX_TEXT = 256 * 1024  # bytes of paste; longer is a 413
 
@@ -15,11 +16,18 @@ class ExplainRequestSchema(ma.Schema):
         unknown = ma.EXCLUDE
 
     text = ma.fields.String(
-        required=True,
         validate=validate.Length(min=1),
         metadata={
             "description": "The paste: docker run error, `docker service ps --no-trunc`, "
             "`kubectl describe pod`, a pull error, … (at most 256 KiB)."
+        },
+    )
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=MAX_QUESTION),
+        metadata={
+            "description": "Instead of `text`: a question in words with the error in it "
+            "(`my pod fails with 0xc0370101 on Windows Server 2022, image …`); the image and "
+            "the host are read from it when not given."
         },
     )
     host = ma.fields.String(
@@ -43,10 +51,15 @@ class ExplainRequestSchema(ma.Schema):
 
 
 class ExplainQuerySchema(ma.Schema):
-    """With a text/plain body, the other fields come as query parameters."""
+    """With a text/plain body, the other fields come as query parameters; GET asks with `q`."""
 
     class Meta:
         unknown = ma.EXCLUDE
+
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=MAX_QUESTION),
+        metadata={"description": "GET: a question in words with the error in it."},
+    )
 
     host = ma.fields.String(validate=validate.Length(min=1, max=MAX_HOST))
     host_type = ma.fields.String(validate=validate.OneOf(("server", "client")))
@@ -123,6 +136,14 @@ class FoundSchema(ma.Schema):
 
 
 class FixSchema(ma.Schema):
+    """Dumps the fix dicts of service.explain. Keys only: marshmallow falls back to getattr for
+    a missing key, and `update` would then be dict.update written as a string."""
+
+    def get_attribute(self, obj, attr, default):
+        if isinstance(obj, dict):
+            return obj.get(attr, default)
+        return super().get_attribute(obj, attr, default)
+
     action = ma.fields.String(
         required=True,
         metadata={"description": "rebuild, hyperv, schedule, update-host or give-revision"},
