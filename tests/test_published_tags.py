@@ -95,3 +95,34 @@ def test_compat_says_when_no_published_tag_fits(registry):
     )
     assert rebuild["fields"]["tag_published"] is False
     assert "not in the repository's tag list" in rebuild["detail"]
+
+
+class Listing:
+    """What Resolver.tags returns: the repository's tags (a unit test of the replacement)."""
+
+    def __init__(self, tags):
+        self.tags, self.truncated = tuple(tags), False
+
+
+def test_own_from_advice_names_the_replacement_everywhere():
+    from service.compat.assessment import assess
+    from service.compat.hosts import host_from_text
+    from service.compat.versions import parse_version
+    from service.questions.published import checked
+
+    host, _ = host_from_text("10.0.20348.2700")
+    image = parse_version("10.0.17763.5329").version
+    a = assess(host, image, repository="127.0.0.1:5000/team/app")
+    (rebuild,) = [r for r in a.remedies if r.action == "rebuild"]
+    assert "ltsc2022 tag" in rebuild.detail  # own FROM advice names the base tag twice
+
+    class Resolver:
+        def tags(self, ref):
+            assert str(ref).endswith("windows/servercore:ltsc2022")
+            return Listing(["ltsc2019", "10.0.20348.2700"])
+
+    fixed = next(
+        r for r in checked(a, Resolver(), lambda _: True).remedies if r.action == "rebuild"
+    )
+    assert fixed.fields["tag"] == "10.0.20348.2700" and fixed.fields["instead_of"] == "ltsc2022"
+    assert "ltsc2022" not in fixed.detail and "10.0.20348.2700 tag" in fixed.detail

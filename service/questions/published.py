@@ -54,7 +54,8 @@ def _checked(rebuild: Remedy, a: Assessment, resolver: Any, allowed) -> Remedy:
         "tag_published": True,
         "instead_of": found.replaced,
     }
-    detail = rebuild.detail.replace(image, new_image).replace(f"{found.replaced} tag", found.tag)
+    detail = rebuild.detail.replace(image, new_image)
+    detail = detail.replace(f"{found.replaced} tag", f"{found.tag} tag")
     return Remedy(rebuild.action, detail, fields)
 
 
