@@ -16,7 +16,7 @@ FLOATING, PINNED, KB, DATED, UNKNOWN = "floating", "pinned", "kb", "dated", "unk
 KINDS = (FLOATING, PINNED, KB, DATED, UNKNOWN)
 
 # Release names seen in published tags that the catalog does not list as tags.
-EXTRA_RELEASE_NAMES: dict[str, int] = {"2009": 19042}
+EXTRA_RELEASE_NAMES: dict[str, int] = {"2009": catalog.V20H2}
 
 
 def _release_names() -> dict[str, int]:

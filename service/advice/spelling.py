@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 from service.advice.shapes import FLOATING, PINNED, RELEASE_NAMES, classify
+from service.compat.catalog import LTSC2019
 
 # How repositories spell a release's floating tag when it is not the catalog's first tag,
 # by the repository's last path component (mirrors keep MCR's names: acr.io/windows/nanoserver).
 FAMILY_RELEASE_TAGS: dict[str, dict[int, str]] = {
-    "nanoserver": {17763: "1809"},  # nanoserver has no ltsc2019 tag
+    "nanoserver": {LTSC2019: "1809"},  # nanoserver has no ltsc2019 tag
 }
 _LAST = re.compile(r"(?:^|/)(?P<name>[a-z0-9]+)(?:[._-][a-z0-9._-]*)?$")
 # MCR's case for release names the catalog keeps in lower case.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from service.compat import catalog
 from service.compat.assessment import Assessment
 from service.compat.remedies import BUILD_LABEL, DEFAULT_BASE, HYPERV_DAEMON_JSON, Remedy
-from service.compat.rules import Isolation, Verdict, judge
+from service.compat.rules import EXACT_REVISION_BUILDS, Isolation, Verdict, judge
 from service.compat.versions import WindowsVersion
 
 OS_LABEL = "kubernetes.io/os"
@@ -123,7 +123,7 @@ def _schedule(remedy: Remedy, a: Assessment, target: Target) -> dict:
     image_build = builds[0]
     where = ", ".join(catalog.describe(b) + f" ({b})" for b in builds)
     runs = f"hosts of {where}"
-    exact = image_build == 14393 and a.image and a.image.revision is not None
+    exact = image_build in EXACT_REVISION_BUILDS and a.image and a.image.revision is not None
     revision = f"14393.{a.image.revision}" if exact else None
     if target.orchestrator == "kubernetes":
         selector, affinity, yaml = _selector_yaml(builds, revision)
