@@ -164,3 +164,28 @@ def test_no_status_line_when_stderr_is_not_a_terminal(pushed, monkeypatch, capsy
     monkeypatch.setattr(status, "STATUS_AFTER", 0.0)
     assert main(["check", pushed, "--host", "10.0.20348.2700"]) == 0
     assert "asking" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["nodes", "--image-version", "ltsc2022", "NODES"],
+        ["matrix", "--image-version", "ltsc2022", "--host", "10.0.20348.1"],
+        ["advise", "mcr.microsoft.com/windows/servercore", "--host", "10.0.20348.1"],
+        ["check-files", "DOCKERFILE", "--host", "10.0.20348.1"],
+        ["explain", "PASTE"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_command_names_a_bad_setting_in_one_line(argv, tmp_path, monkeypatch, capsys):
+    nodes = tmp_path / "nodes.json"
+    nodes.write_text('{"kind": "Node", "metadata": {"name": "n"}}')
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM mcr.microsoft.com/windows/servercore:ltsc2022\n")
+    paste = tmp_path / "paste.txt"
+    paste.write_text("docker: Error response from daemon: 0xc0370101\n")
+    files = {"NODES": str(nodes), "DOCKERFILE": str(dockerfile), "PASTE": str(paste)}
+    monkeypatch.setenv("WINCOMPAT_REGISTRY_TIMEOUT", "soon")
+    assert main([files.get(a, a) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "WINCOMPAT_REGISTRY_TIMEOUT" in err, err

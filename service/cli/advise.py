@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 from service.cli.common import (
     EXIT_COMPATIBLE,
@@ -12,7 +10,8 @@ from service.cli.common import (
     EXIT_INCOMPATIBLE,
     add_arch,
     add_isolation,
-    problem_lines,
+    ask,
+    client_or_exit,
 )
 
 NAME = "advise"
@@ -48,17 +47,15 @@ def _human(answer: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.app import create_app
-
+    client = client_or_exit()
+    if client is None:
+        return EXIT_ERROR
     body = {"repository": args.repository, "hosts": args.host, "isolation": args.isolation}
     body["arch"] = args.arch
     if args.kb:
         body["kb"] = args.kb
-    response = create_app().test_client().post("/advice", json=body)
-    answer = response.get_json(silent=True) or {}
-    if response.status_code != 200:
-        print(json.dumps(answer, indent=2) if args.json else problem_lines(answer), file=sys.stderr)
+    answer = ask(client, "/advice", body, args.json, _human)
+    if answer is None:
         return EXIT_ERROR
-    print(json.dumps(answer, indent=2) if args.json else _human(answer))
     found = answer.get("dockerfile") or (answer.get("kb_lookup") or {}).get("os_version")
     return EXIT_COMPATIBLE if found else EXIT_INCOMPATIBLE

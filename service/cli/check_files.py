@@ -15,6 +15,7 @@ from service.cli.common import (
     EXIT_INCOMPATIBLE,
     add_arch,
     add_isolation,
+    client_or_exit,
     problem_lines,
 )
 from service.pastes.yamltext import YamlError, load_all
@@ -88,8 +89,6 @@ def _lines(path: Path, report: dict) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service.app import create_app
-
     if not args.host and not args.nodes:
         print("error: give --host (repeatable) or --nodes nodes.json", file=sys.stderr)
         return EXIT_ERROR
@@ -102,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError, NodePasteError) as exc:
             print(f"{args.nodes}: error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-    client = create_app().test_client()
+    client = client_or_exit()
+    if client is None:
+        return EXIT_ERROR
     build_args = dict(a.partition("=")[::2] for a in args.build_arg if "=" in a)
     worst, reports = EXIT_COMPATIBLE, []
     for path in args.files:

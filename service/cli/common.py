@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,25 @@ def app_or_exit(config: Config) -> Flask | None:
     except (ConfigError, KnownProblemsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+
+
+def client_or_exit():
+    """A test client of the app the server runs, or None after one line naming a bad setting."""
+    config = config_or_exit()
+    app = app_or_exit(config) if config else None
+    return app.test_client() if app else None
+
+
+def ask(client, path: str, question: dict, as_json: bool, human) -> dict | None:
+    """POST the question in-process; print the answer (JSON, or `human(answer)`) and return it,
+    or print the problem on stderr and return None (the caller's exit 2)."""
+    response = client.post(path, json=question)
+    body = response.get_json(silent=True) or {}
+    if response.status_code != 200:
+        print(json.dumps(body, indent=2) if as_json else problem_lines(body), file=sys.stderr)
+        return None
+    print(json.dumps(body, indent=2) if as_json else human(body))
+    return body
 
 
 ISOLATIONS = ("any", "process", "hyperv")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from service.cli.common import EXIT_COMPATIBLE, EXIT_ERROR, EXIT_INCOMPATIBLE, problem_lines
+from service.cli.common import (
+    EXIT_COMPATIBLE,
+    EXIT_ERROR,
+    EXIT_INCOMPATIBLE,
+    ask,
+    client_or_exit,
+)
 
 NAME = "explain"
 HELP = "explain a docker/kubectl/Swarm failure from a paste on stdin"
@@ -62,13 +67,8 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    from service.app import create_app
-
-    client = create_app().test_client()
-    response = client.post("/explain", json=question)
-    body = response.get_json(silent=True) or {}
-    if response.status_code != 200:
-        print(json.dumps(body, indent=2) if args.json else problem_lines(body), file=sys.stderr)
+    client = client_or_exit()
+    body = ask(client, "/explain", question, args.json, _human) if client else None
+    if body is None:
         return EXIT_ERROR
-    print(json.dumps(body, indent=2) if args.json else _human(body))
     return EXIT_COMPATIBLE if body["recognised"] else EXIT_INCOMPATIBLE

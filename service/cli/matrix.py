@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from service.cli.common import (
@@ -12,7 +11,8 @@ from service.cli.common import (
     EXIT_INCOMPATIBLE,
     add_arch,
     add_isolation,
-    problem_lines,
+    ask,
+    client_or_exit,
 )
 from service.compat.runtime_ids import RUNTIME_IDS
 
@@ -61,18 +61,16 @@ def run(args: argparse.Namespace) -> int:
     if not images:
         print("error: give at least one --image or --image-version", file=sys.stderr)
         return EXIT_ERROR
-    from service.app import create_app
-
+    client = client_or_exit()
+    if client is None:
+        return EXIT_ERROR
     question = {"images": images, "hosts": args.host, "arch": args.arch}
     question["isolation"] = args.isolation
     if args.runtime:
         question["runtime"] = args.runtime
-    response = create_app().test_client().post("/compat/matrix", json=question)
-    body = response.get_json(silent=True) or {}
-    if response.status_code != 200:
-        print(json.dumps(body, indent=2) if args.json else problem_lines(body), file=sys.stderr)
+    body = ask(client, "/compat/matrix", question, args.json, human)
+    if body is None:
         return EXIT_ERROR
-    print(json.dumps(body, indent=2) if args.json else human(body))
     rows = body["cells"]
     every = all(row is not None and all(c["runs"] for c in row) for row in rows)
     return EXIT_COMPATIBLE if every else EXIT_INCOMPATIBLE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from service.cli.common import (
@@ -11,7 +10,8 @@ from service.cli.common import (
     EXIT_ERROR,
     EXIT_INCOMPATIBLE,
     add_isolation,
-    problem_lines,
+    ask,
+    client_or_exit,
 )
 from service.compat.runtime_ids import RUNTIME_IDS
 
@@ -75,7 +75,6 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.image) == bool(args.image_version):
         print("error: give exactly one of IMAGE and --image-version", file=sys.stderr)
         return EXIT_ERROR
-    from service.app import create_app
     from service.pastes.nodes import NodePasteError, load_text, slim
 
     try:
@@ -87,11 +86,9 @@ def run(args: argparse.Namespace) -> int:
     if args.runtime:
         question["runtime"] = args.runtime
     question.update({"image": args.image} if args.image else {"image_version": args.image_version})
-    response = create_app().test_client().post("/compat/nodes", json=question)
-    body = response.get_json(silent=True) or {}
-    if response.status_code != 200:
-        print(json.dumps(body, indent=2) if args.json else problem_lines(body), file=sys.stderr)
+    client = client_or_exit()
+    body = ask(client, "/compat/nodes", question, args.json, human) if client else None
+    if body is None:
         return EXIT_ERROR
-    print(json.dumps(body, indent=2) if args.json else human(body))
     windows = len(body["nodes"])
     return EXIT_COMPATIBLE if windows and len(body["runs_on"]) == windows else EXIT_INCOMPATIBLE
